@@ -1,0 +1,72 @@
+"""The hub's REST API at /api/v1/: one NinjaAPI, routers from the apps, JSON errors only."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from cchub.lib.api import ApiError, error_response
+from cchub.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="CC Hub API",
+    version="1",
+    description=(
+        "The registry of Open Science Competence Centres. Reads are public; writes need a token "
+        "(`Authorization: Bearer cch_...`, created on your account page) and, for updates and "
+        "deletes, the record's ETag in `If-Match`. Errors are JSON: "
+        '`{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`.'
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _loc_name(loc: list[object]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "filters")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for item in exc.errors:
+        loc = list(item.get("loc", []))
+        message = str(item.get("msg", "invalid"))
+        if item.get("type") == "extra_forbidden":
+            message = "Unknown field."
+        errors.append({"field": _loc_name(loc), "message": message})
+    malformed = any("json" in e["message"].lower() and "decode" in e["message"].lower() for e in errors)
+    detail = "The request body is not valid JSON." if malformed else "The request is not valid."
+    return error_response(400 if malformed else 422, detail, errors)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(exc.status, exc.detail, exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(401, "Authentication required: send 'Authorization: Bearer <token>'.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404, "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(403, "You may not do this.")
+
+
+api.add_router("/", registry_router)

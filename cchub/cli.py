@@ -1,0 +1,183 @@
+"""The ``cchub`` console script.
+
+    cchub serve [--host 127.0.0.1] [--port 8000] [--threads 8]
+    cchub migrate
+    cchub load-demo
+    cchub createadmin [--username admin] [--email ...]   (password asked, or CCHUB_ADMIN_PASSWORD)
+    cchub import FILE [--dry-run]                         (.json export, or survey .csv/.xlsx)
+    cchub export [DIRECTORY]                              (registry.json + one CSV per type)
+    cchub release VERSION --title TITLE [--notes TEXT]
+    cchub worker                                          (runs background tasks)
+    cchub manage ARGS...                                  (any Django management command)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cchub.settings")
+    import django
+    from django.conf import settings
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    django.setup()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from cchub.wsgi import application
+
+    print(f"CC Hub serving on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="cchub")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from cchub.vocab.loading import ensure_builtin_vocabularies
+
+    call_command("migrate", interactive=False, verbosity=1)
+    added = ensure_builtin_vocabularies()
+    print(f"Vocabularies ready ({added} concept(s) added).")
+    return 0
+
+
+def cmd_load_demo(args: argparse.Namespace) -> int:
+    from cchub.registry.demo import load_demo
+
+    report = load_demo(progress=True)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    import getpass
+
+    from cchub.accounts.admins import create_admin
+
+    password = os.environ.get("CCHUB_ADMIN_PASSWORD") or ""
+    if not password:
+        if not sys.stdin.isatty():
+            print("Set CCHUB_ADMIN_PASSWORD or run interactively.", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            print("Passwords differ.", file=sys.stderr)
+            return 2
+    try:
+        user = create_admin(args.username, args.email, password)
+    except ValueError as exc:
+        print(f"Cannot create administrator: {exc}", file=sys.stderr)
+        return 2
+    print(f"Network administrator '{user.username}' is ready.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from cchub.registry.exchange import import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    print(f"Reading {path} ...", flush=True)
+    report = import_file(path, None, dry_run=args.dry_run)
+    for problem in report.problems:
+        print(f"  {problem}")
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cchub.registry.exchange import write_export
+
+    for path in write_export(Path(args.directory)):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from cchub.registry.releases import ReleaseError, publish_release
+
+    try:
+        release = publish_release(args.version, args.title, args.notes, None)
+    except ReleaseError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"Published release {release.version}: {release.counts}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    print("CC Hub worker waiting for background tasks (Ctrl-C to stop)", flush=True)
+    extra = ["--batch"] if args.batch else []
+    call_command("db_worker", "--interval", str(args.interval), *extra)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["cchub manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cchub", description="CC Hub command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="serve the web application")
+    p.add_argument("--host", default=os.environ.get("CCHUB_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("CCHUB_PORT", "8000")))
+    p.add_argument("--threads", type=int, default=8)
+    p.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="create or update the database").set_defaults(func=cmd_migrate)
+    sub.add_parser("load-demo", help="load the demo network").set_defaults(func=cmd_load_demo)
+    p = sub.add_parser("createadmin", help="create a network administrator")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--email", default="")
+    p.set_defaults(func=cmd_createadmin)
+    p = sub.add_parser("import", help="import a registry export (.json) or a survey (.csv/.xlsx)")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="report problems, write nothing")
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("export", help="export the registry as JSON and CSV")
+    p.add_argument("directory", nargs="?", default="export")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("release", help="publish a dated, frozen release of the registry")
+    p.add_argument("version")
+    p.add_argument("--title", required=True)
+    p.add_argument("--notes", default="")
+    p.set_defaults(func=cmd_release)
+    p = sub.add_parser("worker", help="run background tasks")
+    p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _setup()
+    except ImproperlyConfigured as exc:
+        print(f"cchub: {exc}", file=sys.stderr)
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Abstract model pieces shared by the apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class Tracked(models.Model):
+    """A record with created/updated dates and a version number used for ETags.
+
+    ``version`` goes up by one on every save; the API sends it as the ETag and compares
+    it with If-Match, so concurrent edits never silently overwrite each other.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.version = (self.version or 0) + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self._meta.label_lower}-{self.pk}-v{self.version}"'

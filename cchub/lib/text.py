@@ -1,0 +1,47 @@
+"""Markdown rendering with sanitised output, and small text helpers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import markdown as md
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6", "table", "thead",
+    "tbody", "tr", "th", "td", "del", "sup", "sub", "abbr", "dl", "dt", "dd",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+
+
+def render_markdown(text: str) -> str:
+    """Render user Markdown to HTML safe to embed: no scripts, no raw HTML, safe links."""
+    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )
+
+
+def clean_text(text: str) -> str:
+    """Strip every tag from a plain-text field (names, taglines)."""
+    return nh3.clean(text or "", tags=set()).strip()
+
+
+def slugify(value: str, max_length: int = 60) -> str:
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^\w\s-]", "", value.lower())
+    value = re.sub(r"[-\s_]+", "-", value).strip("-")
+    return value[:max_length].strip("-") or "item"
+
+
+def split_list(value: str | None) -> list[str]:
+    """Split a ';' or newline separated cell into trimmed, non-empty items."""
+    if not value:
+        return []
+    return [part.strip() for part in re.split(r"[;\n]", str(value)) if part.strip()]

@@ -1,0 +1,235 @@
+"""The one write path of the registry.
+
+API, pages and importers hand a plain dict with natural keys (slugs, concept notations) to
+``apply``; it resolves references, validates the whole record, saves it with its
+many-to-many links in one transaction and records the change in the history. Problems are
+raised together as ``RecordInvalid`` with a message per field, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from cchub.history.recorder import record_delete, tracked
+from cchub.lib.text import clean_text, slugify
+from cchub.registry.models import (
+    ACCESS_TYPES,
+    COMPETENCES,
+    DOMAINS,
+    SERVICE_CATEGORIES,
+    TARGET_USERS,
+    TRL,
+    Centre,
+    Cluster,
+    CompetenceOffer,
+    ContactPoint,
+    Organisation,
+    Service,
+)
+from cchub.vocab.models import Concept, ConceptScheme
+
+
+class RecordInvalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Ref:
+    """How a natural key in the input names another record."""
+
+    model: type[models.Model]
+    key: str
+    scheme: str | None = None
+
+    def resolve(self, value: Any) -> models.Model | None:
+        if value is None or value == "":
+            return None
+        qs = self.model._default_manager.all()
+        if self.scheme:
+            qs = qs.filter(scheme__slug=self.scheme)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return qs.filter(pk=value).first()
+        if not isinstance(value, str):
+            return None
+        return qs.filter(**{self.key: value.strip()}).first()
+
+
+@dataclass(frozen=True)
+class Spec:
+    fields: tuple[str, ...]
+    fk: dict[str, Ref] = field(default_factory=dict)
+    m2m: dict[str, Ref] = field(default_factory=dict)
+    plain_text: tuple[str, ...] = ()
+    slug_from: tuple[str, ...] = ()
+
+
+CENTRE_REF = Ref(Centre, "slug")
+SPECS: dict[type[models.Model], Spec] = {
+    Cluster: Spec(
+        fields=("slug", "acronym", "name", "domain", "description", "website", "position"),
+        plain_text=("acronym", "name", "domain"),
+        slug_from=("acronym",),
+    ),
+    Organisation: Spec(
+        fields=("slug", "name", "acronym", "country", "ror_id", "website"),
+        plain_text=("name", "acronym"),
+        slug_from=("acronym", "name"),
+    ),
+    Centre: Spec(
+        fields=(
+            "slug", "acronym", "name", "kind", "countries", "website", "helpdesk_email",
+            "languages", "description", "status", "mou_date", "review_state", "decision_note",
+        ),
+        m2m={"clusters": Ref(Cluster, "slug"), "hosts": Ref(Organisation, "slug")},
+        plain_text=("acronym", "name"),
+        slug_from=("acronym",),
+    ),
+    ContactPoint: Spec(
+        fields=("name", "role", "orcid", "email", "email_public", "position"),
+        fk={"centre": CENTRE_REF},
+        plain_text=("name", "role"),
+    ),
+    Service: Spec(
+        fields=(
+            "slug", "name", "tagline", "description", "url", "standards", "helpdesk_email",
+            "helpdesk_url", "terms_url",
+        ),
+        fk={"trl": Ref(Concept, "notation", TRL)},
+        m2m={
+            "centres": CENTRE_REF,
+            "categories": Ref(Concept, "notation", SERVICE_CATEGORIES),
+            "domains": Ref(Concept, "notation", DOMAINS),
+            "access_types": Ref(Concept, "notation", ACCESS_TYPES),
+            "target_users": Ref(Concept, "notation", TARGET_USERS),
+        },
+        plain_text=("name", "tagline"),
+        slug_from=("name",),
+    ),
+    Concept: Spec(
+        fields=(
+            "notation", "pref_label", "alt_labels", "hidden_labels", "definition", "source",
+            "source_iri", "source_note", "position",
+        ),
+        fk={"scheme": Ref(ConceptScheme, "slug"), "broader": Ref(Concept, "notation", COMPETENCES)},
+        plain_text=("pref_label",),
+    ),
+    CompetenceOffer: Spec(
+        fields=("level", "evidence_url", "evidence_note"),
+        fk={
+            "centre": CENTRE_REF,
+            "competence": Ref(Concept, "notation", COMPETENCES),
+            "evidence_service": Ref(Service, "slug"),
+        },
+        plain_text=("evidence_note",),
+    ),
+}
+
+
+def unique_slug(model: type[models.Model], base: str, exclude_pk: Any = None) -> str:
+    base = slugify(base)
+    slug, n = base, 2
+    qs = model._default_manager.all()
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    while qs.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _validation_messages(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {("record" if k == "__all__" else k): list(v) for k, v in exc.message_dict.items()}
+    return {"record": list(exc.messages)}
+
+
+def assign(obj: models.Model, data: dict[str, Any], *, partial: bool) -> dict[str, list[Any]]:
+    """Set ``data`` on ``obj``; return the resolved many-to-many values. Raises RecordInvalid."""
+    spec = SPECS[type(obj)]
+    allowed = set(spec.fields) | set(spec.fk) | set(spec.m2m)
+    errors: dict[str, list[str]] = {}
+    for key in data:
+        if key not in allowed:
+            errors[key] = [f"Unknown field; expected one of: {', '.join(sorted(allowed))}."]
+    for name in spec.fields:
+        if name not in data:
+            continue
+        value = data[name]
+        if value is None:
+            model_field = obj._meta.get_field(name)
+            value = None if model_field.null else model_field.get_default()
+        if name in spec.plain_text and isinstance(value, str):
+            value = clean_text(value)
+        setattr(obj, name, value)
+    for name, ref in spec.fk.items():
+        if name not in data:
+            continue
+        target = ref.resolve(data[name])
+        if data[name] not in (None, "") and target is None:
+            errors[name] = [f"No {ref.model._meta.verbose_name} with {ref.key} {data[name]!r}."]
+        else:
+            setattr(obj, name, target)
+    links: dict[str, list[Any]] = {}
+    for name, ref in spec.m2m.items():
+        if name not in data:
+            continue
+        values = data[name]
+        if values is None:
+            values = []
+        if not isinstance(values, list):
+            errors[name] = ["Give a list."]
+            continue
+        found, missing = [], []
+        for value in values:
+            target = ref.resolve(value)
+            (found if target is not None else missing).append(target if target else value)
+        if missing:
+            what = ref.model._meta.verbose_name
+            errors[name] = [f"Unknown {what}: {', '.join(map(str, missing))}."]
+        links[name] = found
+    if spec.slug_from and not getattr(obj, "slug", ""):
+        base = next((getattr(obj, f) for f in spec.slug_from if getattr(obj, f, "")), "")
+        if base:
+            obj.slug = unique_slug(type(obj), base, obj.pk)  # type: ignore[attr-defined]
+    exclude = [f for f in spec.fk if f in errors]
+    try:
+        obj.full_clean(exclude=exclude or None, validate_unique=True)
+    except ValidationError as exc:
+        for key, messages in _validation_messages(exc).items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise RecordInvalid(errors)
+    if not partial:
+        for name in spec.m2m:
+            links.setdefault(name, [])
+    return links
+
+
+def apply(
+    obj: models.Model, data: dict[str, Any], user: Any, *, partial: bool = False, note: str = ""
+) -> models.Model:
+    """Validate and save ``obj`` with ``data``, set its links and record the change."""
+    with transaction.atomic():
+        links = assign(obj, data, partial=partial)
+        with tracked(obj, user, note):
+            obj.save()
+            for name, values in links.items():
+                getattr(obj, name).set(values)
+    return obj
+
+
+def delete(obj: models.Model, user: Any, note: str = "") -> None:
+    with transaction.atomic():
+        record_delete(obj, user, note)
+        try:
+            obj.delete()
+        except models.ProtectedError as exc:
+            names = ", ".join(sorted({str(o) for o in exc.protected_objects})[:5])
+            raise RecordInvalid(
+                {"record": [f"Still referenced by: {names}. Remove those references first."]}
+            ) from exc

@@ -1,0 +1,185 @@
+"""Settings, read from the environment.
+
+CCHUB_MODE            development (default) or production
+CCHUB_DATA_DIR        where the SQLite database, uploads and releases live (default ./var)
+CCHUB_DATABASE_URL    e.g. postgres://user@127.0.0.1:5432/cchub (default: SQLite in the data dir)
+CCHUB_SECRET_KEY      required in production (at least 50 characters, not the demo key)
+CCHUB_DEBUG           1/0; defaults to 1 in development, must be 0 in production
+CCHUB_ALLOWED_HOSTS   comma-separated host names (production)
+CCHUB_TASKS_INLINE    1 runs background tasks inline (tests); default uses the database queue
+CCHUB_MAX_UPLOAD_MB   largest accepted upload or request body (default 10)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+DEMO_SECRET_KEY = "cchub-development-only-secret-key-do-not-use-in-production-0123456789"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+MODE = os.environ.get("CCHUB_MODE", "development").strip().lower()
+if MODE not in {"development", "production"}:
+    raise ImproperlyConfigured(f"CCHUB_MODE must be 'development' or 'production', not {MODE!r}")
+PRODUCTION = MODE == "production"
+
+DATA_DIR = Path(os.environ.get("CCHUB_DATA_DIR", "./var")).resolve()
+SECRET_KEY = os.environ.get("CCHUB_SECRET_KEY", "" if PRODUCTION else DEMO_SECRET_KEY)
+DEBUG = env_bool("CCHUB_DEBUG", not PRODUCTION)
+
+if PRODUCTION:
+    if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "Production mode refuses to start: set CCHUB_SECRET_KEY to a random string of at "
+            "least 50 characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    if len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("Production mode refuses to start: CCHUB_SECRET_KEY is trivial.")
+    if DEBUG:
+        raise ImproperlyConfigured("Production mode refuses to start with CCHUB_DEBUG enabled.")
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get(
+        "CCHUB_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+    ).split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "cchub.lib",
+    "cchub.accounts",
+    "cchub.history",
+    "cchub.vocab",
+    "cchub.registry",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cchub.lib.middleware.body_size_limit",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "cchub.urls"
+WSGI_APPLICATION = "cchub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cchub.lib.context.site",
+            ],
+        },
+    },
+]
+
+_db_url = os.environ.get("CCHUB_DATABASE_URL", "").strip()
+if _db_url:
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "cchub.sqlite3"),
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "Europe/Brussels"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+RELEASES_DIR = DATA_DIR / "releases"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+MAX_UPLOAD_BYTES = int(float(os.environ.get("CCHUB_MAX_UPLOAD_MB", "10")) * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+TASKS_INLINE = env_bool("CCHUB_TASKS_INLINE", False)
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TASKS_INLINE
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env_bool("CCHUB_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+SITE_NAME = os.environ.get("CCHUB_SITE_NAME", "CC Hub")
+SITE_URL = os.environ.get("CCHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CCHUB_LOG_LEVEL", "WARNING")},
+}

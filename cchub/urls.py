@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from cchub.api import api
+from cchub.lib.errors import api_not_found
+
+handler404 = "cchub.lib.errors.not_found"
+handler500 = "cchub.lib.errors.server_error"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("api/", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("api/<path:rest>", api_not_found),
+    path("accounts/", include("cchub.accounts.urls")),
+    path("vocabularies/", include("cchub.vocab.urls")),
+    path("", include("cchub.registry.urls")),
+]
