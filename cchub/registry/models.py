@@ -403,3 +403,30 @@ class Release(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:release", args=[self.version])
+
+
+class ImportJob(models.Model):
+    """An import started from the web; it runs in the background and keeps its report."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+
+    file_name = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=500)
+    dry_run = models.BooleanField(default=True)
+    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:import-job", args=[self.pk])
