@@ -1,0 +1,10 @@
+"""pytest plugin loaded early (``-p cchub.testing``): test settings before Django starts."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("CCHUB_TASKS_INLINE", "1")
+os.environ.setdefault("CCHUB_DATA_DIR", tempfile.mkdtemp(prefix="cchub-test-"))
+os.environ.setdefault("CCHUB_MODE", "development")

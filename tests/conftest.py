@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from cchub.accounts.admins import create_admin
+from cchub.accounts.models import ApiToken
+from cchub.registry.demo import load_demo
+from cchub.registry.models import Centre
+
+PASSWORD = "a-Long-enough-passw0rd"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Every test starts from the demo network (loaded once, each test rolled back)."""
+    with django_db_blocker.unblock():
+        report = load_demo()
+        assert report.ok, report.problems
+    yield
+
+
+class Api:
+    """A small JSON client for the API that sends a token when it has one."""
+
+    def __init__(self, token: str | None = None):
+        self.client = Client()
+        self.token = token
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self.client.get(path, headers=self._headers(headers))
+
+    def send(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+             raw: str | None = None) -> Any:
+        data = raw if raw is not None else (json.dumps(body) if body is not None else "")
+        return getattr(self.client, method)(path, data=data, content_type="application/json",
+                                             headers=self._headers(headers))
+
+
+def make_user(username: str, *, curates: list[str] | None = None) -> Any:
+    user = get_user_model().objects.create_user(username, f"{username}@example.org", PASSWORD)
+    for slug in curates or []:
+        Centre.objects.get(slug=slug).curators.add(user)
+    return user
+
+
+def token_for(user: Any) -> str:
+    return ApiToken.issue(user, "tests")[1]
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return create_admin("root", "root@example.org", PASSWORD)
+
+
+@pytest.fixture
+def users(db: Any, admin_user: Any) -> dict[str, Any]:
+    """anonymous, a registered user, curators of ESCAPE-VO and of KIT, an administrator."""
+    return {
+        "anonymous": None,
+        "registered": make_user("reader"),
+        "curator_a": make_user("vo-curator", curates=["escape-vo"]),
+        "curator_b": make_user("kit-curator", curates=["kit"]),
+        "admin": admin_user,
+    }
+
+
+@pytest.fixture
+def api_for(users: dict[str, Any]) -> Any:
+    def build(role: str) -> Api:
+        user = users[role]
+        return Api(token_for(user) if user is not None else None)
+
+    return build
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
