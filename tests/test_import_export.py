@@ -7,12 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from openpyxl import Workbook
 
 from cchub.cli import main as cli
 from cchub.registry.exchange import export_registry, import_bytes, import_registry_json, write_export
-from cchub.registry.models import Centre, CompetenceOffer, ContactPoint, Organisation, Service
+from cchub.registry.models import (
+    Centre,
+    Cluster,
+    CompetenceOffer,
+    ContactPoint,
+    Organisation,
+    Service,
+)
+from cchub.vocab.models import Concept, ConceptScheme
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +119,13 @@ def test_xlsx_survey(tmp_path: Path) -> None:
     assert Centre.objects.get(acronym="NL-OSC").mou_date.isoformat() == "2025-03-01"
 
 
+def wipe_registry() -> None:
+    for model in (CompetenceOffer, ContactPoint, Service, Centre, Organisation, Cluster):
+        model.objects.all().delete()
+    Concept.objects.update(broader=None)
+    ConceptScheme.objects.all().delete()
+
+
 def _without_time(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "exported_at"}
 
@@ -119,8 +133,8 @@ def _without_time(data: dict[str, Any]) -> dict[str, Any]:
 def test_json_round_trip_is_lossless() -> None:
     import_bytes("survey.csv", csv_bytes(GOOD))
     first = export_registry()
-    call_command("flush", interactive=False, verbosity=0)
-    assert Centre.objects.count() == 0
+    wipe_registry()
+    assert Centre.objects.count() == 0 and Concept.objects.count() == 0
     report = import_registry_json(json.loads(json.dumps(first)))
     assert report.ok, report.problems[:5]
     second = export_registry()
