@@ -67,7 +67,8 @@ def main() -> int:
         passed, failed = passed + good, failed + bad
         status = "OK" if c["exit"] == 0 and c["tests"] > 0 else "FAILED"
         ok = ok and status == "OK"
-        print(f"{name}: ran {c['tests']} tests, {good} passed, {bad} failed, {c['skipped']} skipped — {status}")
+        print(f"{name}: ran {c['tests']} tests, {good} passed, {bad} failed, "
+              f"{c['skipped']} skipped — {status}")
     if reason is not None:
         print(f"PostgreSQL: NOT RUN — no server answered at {args.pg_url} ({reason})")
         if pg_required:

@@ -80,7 +80,8 @@ def test_admin_creates_updates_and_deletes_with_history(api_for: Any) -> None:
 
 def test_registered_user_proposal_is_pending(api_for: Any) -> None:
     user = api_for("registered")
-    created = user.send("post", "/api/v1/centres", {"acronym": "PROP", "name": "Proposed", "kind": "thematic"})
+    created = user.send("post", "/api/v1/centres",
+                        {"acronym": "PROP", "name": "Proposed", "kind": "thematic"})
     assert created.status_code == 201
     assert created.json()["review_state"] == "pending"
     assert Centre.objects.get(acronym="PROP").proposed_by.username == "reader"

@@ -39,9 +39,11 @@ GOOD = [
      "Universiteit Leiden (NL)", "https://osc.example.nl", "help@osc.example.nl", "2025-03-01",
      "Helps with **DMPs**.", "dmp:expert; Virtual Observatory:training; GDPR:hands-on",
      "NL DMP review | https://dmp.example.nl | consultancy; reana",
-     "Helpdesk | Contact point | help@osc.example.nl | | public; J. Doe | Data steward | jd@example.nl | 0000-0002-1825-0097 | private"],
+     "Helpdesk | Contact point | help@osc.example.nl | | public; "
+     "J. Doe | Data steward | jd@example.nl | 0000-0002-1825-0097 | private"],
     ["", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-    ["PT-CC", "Portuguese centre", "institutional", "", "", "PT", "pt", "", "", "", "", "", "fair-principles:referral", "", ""],
+    ["PT-CC", "Portuguese centre", "institutional", "", "", "PT", "pt", "", "", "", "", "",
+     "fair-principles:referral", "", ""],
 ]
 
 

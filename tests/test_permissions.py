@@ -54,7 +54,8 @@ ACTIONS: dict[str, Callable[[Api], Any]] = {
         "patch", "/api/v1/services/vo-tutorials", {"centres": [A, B]},
         headers=etag(api, "/api/v1/services/vo-tutorials")),
     "change cluster": lambda api: api.send(
-        "patch", "/api/v1/clusters/escape", {"domain": "Astro"}, headers=etag(api, "/api/v1/clusters/escape")),
+        "patch", "/api/v1/clusters/escape", {"domain": "Astro"},
+        headers=etag(api, "/api/v1/clusters/escape")),
     "add competence": lambda api: api.send(
         "post", "/api/v1/competences", {"notation": "new-one", "pref_label": "New one"}),
     "add organisation": lambda api: api.send(

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from cchub.accounts.forms import TokenForm
 from cchub.accounts.models import ApiToken
+from cchub.registry.models import Centre
 
 
 class LoginView(auth_views.LoginView):
@@ -25,9 +26,9 @@ def account(request: HttpRequest) -> HttpResponse:
         form = TokenForm()
     return render(request, "accounts/account.html", {
         "form": form, "new_key": new_key,
-        "tokens": request.user.api_tokens.all(),  # type: ignore[union-attr]
-        "curated": request.user.curated_centres.all(),  # type: ignore[union-attr]
-        "proposed": request.user.proposed_centres.all(),  # type: ignore[union-attr]
+        "tokens": ApiToken.objects.filter(user=request.user.pk),
+        "curated": Centre.objects.filter(curators=request.user.pk),
+        "proposed": Centre.objects.filter(proposed_by=request.user.pk),
     })
 
 

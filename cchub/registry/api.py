@@ -245,7 +245,9 @@ def _centre_pk(data: dict[str, Any], obj: Any = None) -> int | None:
 
 def _may_move(user: Any, obj: Any, data: dict[str, Any]) -> bool:
     """A curator changes records of their centres, and may not move them to another's."""
-    return can_edit(user, obj) and ("centre" not in data or can_create_for_centre(user, _centre_pk(data, obj)))
+    if not can_edit(user, obj):
+        return False
+    return "centre" not in data or can_create_for_centre(user, _centre_pk(data, obj))
 
 
 def _filter_by_centre(qs: QuerySet[Any], f: Any, user: Any) -> QuerySet[Any]:

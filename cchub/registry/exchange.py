@@ -51,7 +51,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}, {self.field}: {self.message}" if self.field else f"{self.where}: {self.message}"
+        where = f"{self.where}, {self.field}" if self.field else self.where
+        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -348,10 +349,7 @@ def read_table(name: str, content: bytes) -> list[list[str]]:
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise ValueError(f"not a readable XLSX workbook ({exc.__class__.__name__})") from exc
         sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(["" if v is None else (v.isoformat()[:10] if hasattr(v, "isoformat") else str(v)) for v in row])
-        return rows
+        return [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -361,6 +359,14 @@ def read_table(name: str, content: bytes) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
     return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    return str(value)
 
 
 def import_survey(name: str, content: bytes, user: Any = None, *, dry_run: bool = False,
@@ -386,10 +392,14 @@ def import_bytes(name: str, content: bytes, user: Any = None, *, dry_run: bool =
     if lower.endswith(".json"):
         try:
             data = json.loads(content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except json.JSONDecodeError as exc:
             report = Report(dry_run=dry_run)
-            where = f"{name}, line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else name
-            report.problems.append(Problem(where, "", f"not valid JSON: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc}"))
+            where = f"{name}, line {exc.lineno} column {exc.colno}"
+            report.problems.append(Problem(where, "", f"not valid JSON: {exc.msg}"))
+            return report
+        except UnicodeDecodeError as exc:
+            report = Report(dry_run=dry_run)
+            report.problems.append(Problem(name, "", f"not valid JSON: not UTF-8 text (byte {exc.start})"))
             return report
         return import_registry_json(data, user, dry_run=dry_run, note=f"import of {name}")
     if lower.endswith((".csv", ".xlsx", ".tsv", ".txt")):

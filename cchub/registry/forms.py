@@ -64,7 +64,8 @@ class CentreForm(forms.Form):
     clusters = forms.ModelMultipleChoiceField(
         queryset=Cluster.objects.all(), to_field_name="slug", required=False,
         widget=forms.CheckboxSelectMultiple)
-    countries = ListField(required=False, help_text="ISO codes separated by commas, e.g. IT, DE; EU for pan-European")
+    countries = ListField(
+        required=False, help_text="ISO codes separated by commas, e.g. IT, DE; EU for pan-European")
     languages = ListField(required=False, help_text="ISO 639-1 codes, e.g. en, it")
     hosts = forms.ModelMultipleChoiceField(
         queryset=Organisation.objects.all(), to_field_name="slug", required=False,

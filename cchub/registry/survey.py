@@ -167,7 +167,7 @@ def _host(item: str, user: Any, note: str) -> Organisation:
         if org is not None:
             return org
     try:
-        return apply(Organisation(), {"name": name, "country": country}, user, note=note)  # type: ignore[return-value]
+        return apply(Organisation(), {"name": name, "country": country}, user, note=note)
     except RecordInvalid as exc:
         raise RowError("hosts", f"cannot add host {item!r}: {exc}") from exc
 
@@ -190,7 +190,7 @@ def _offers(centre: Centre, cell: str, user: Any, report: Report, note: str) -> 
         offer = CompetenceOffer.objects.filter(centre=centre, competence=concept, level=level).first()
         if offer is None:
             offer = apply(CompetenceOffer(), {"centre": centre.slug, "competence": concept.notation,
-                                              "level": level}, user, note=note)  # type: ignore[assignment]
+                                              "level": level}, user, note=note)
             report.count("offers", True)
         keep.add(offer.pk)
     for stale in centre.offers.exclude(pk__in=keep):
@@ -235,7 +235,7 @@ def _contacts(centre: Centre, cell: str, user: Any, report: Report, note: str) -
                 "orcid": orcid, "email_public": visibility.lower() == "public",
                 "position": position}
         try:
-            contact = apply(contact or ContactPoint(), data, user, note=note)  # type: ignore[assignment]
+            contact = apply(contact or ContactPoint(), data, user, note=note)
         except RecordInvalid as exc:
             raise RowError("contacts", f"{item!r}: {exc}") from exc
         report.count("contacts", created)

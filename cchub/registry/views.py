@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -56,6 +57,15 @@ from cchub.registry.models import (
 from cchub.registry.releases import ReleaseError, compare, previous_release, publish_release
 from cchub.registry.writes import RecordInvalid, apply, delete
 from cchub.vocab.models import Concept
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """A partial-page request from htmx (django-htmx's middleware sets ``request.htmx``)."""
+    return bool(getattr(request, "htmx", False))
+
+
+def signed_in(request: HttpRequest) -> Any:
+    return request.user if request.user.is_authenticated else None
 
 
 def require_admin(request: HttpRequest) -> None:
@@ -155,7 +165,8 @@ def _facets(params: Any) -> list[dict[str, Any]]:
     facet("country", "Country", sorted(((c, country_name(c)) for c in countries),
                                        key=lambda x: (x[0] != "EU", x[1])), countries)
 
-    kinds = _count_by(Centre.objects.filter(pk__in=_filtered_centres(params, skip="kind").values("pk")), "kind")
+    kinds = _count_by(
+        Centre.objects.filter(pk__in=_filtered_centres(params, skip="kind").values("pk")), "kind")
     facet("kind", "Kind", list(Centre.KINDS), kinds)
 
     statuses = _count_by(
@@ -187,7 +198,7 @@ def centre_list(request: HttpRequest) -> HttpResponse:
         "querystring": params.urlencode(), "total": page.paginator.count,
         "active": any(request.GET.getlist(n) for n in CENTRE_FILTERS),
     }
-    template = "registry/_centre_results.html" if request.htmx else "registry/centre_list.html"
+    template = "registry/_centre_results.html" if is_htmx(request) else "registry/centre_list.html"
     return render(request, template, context)
 
 
@@ -195,9 +206,9 @@ def _visible_centre(request: HttpRequest, slug: str) -> Centre:
     centre = get_object_or_404(Centre.objects.prefetch_related("clusters", "hosts"), slug=slug)
     if not centre.is_public:
         user = request.user
-        allowed = is_network_admin(user) or (
-            user.is_authenticated and (centre.proposed_by_id == user.pk or centre.pk in curated_centre_ids(user))
-        )
+        own = user.is_authenticated and (
+            centre.proposed_by_id == user.pk or centre.pk in curated_centre_ids(user))
+        allowed = is_network_admin(user) or own
         if not allowed:
             raise Http404
     return centre
@@ -282,7 +293,7 @@ def centre_propose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CentreForm(request.POST, request.FILES)
         centre = Centre(
-            review_state=Centre.APPROVED if admin else Centre.PENDING, proposed_by=request.user
+            review_state=Centre.APPROVED if admin else Centre.PENDING, proposed_by=signed_in(request)
         )
         if _save_centre(request, form, centre):
             if admin:
@@ -304,7 +315,8 @@ def centre_propose(request: HttpRequest) -> HttpResponse:
 def pending_centres(request: HttpRequest) -> HttpResponse:
     require_admin(request)
     pending = Centre.objects.filter(review_state=Centre.PENDING).select_related("proposed_by")
-    decided = Centre.objects.exclude(decided_at=None).select_related("decided_by").order_by("-decided_at")[:20]
+    decided = (Centre.objects.exclude(decided_at=None).select_related("decided_by")
+               .order_by("-decided_at")[:20])
     return render(request, "registry/pending.html", {"pending": pending, "decided": decided,
                                                      "form": DecisionForm()})
 
@@ -439,7 +451,8 @@ def service_form(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         if form.is_valid():
             data = form.record()
             old = set(service.centres.values_list("slug", flat=True)) if slug else set()
-            curated = set(Centre.objects.filter(pk__in=curated_centre_ids(request.user)).values_list("slug", flat=True))
+            curated = set(Centre.objects.filter(pk__in=curated_centre_ids(request.user))
+                          .values_list("slug", flat=True))
             if not admin and (set(data["centres"]) ^ old) - curated:
                 form.add_error("centres", "You may add or remove only centres you curate.")
             else:
@@ -559,7 +572,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                     fh.write(chunk)
             job = ImportJob.objects.create(file_name=upload.name, stored_path=str(path),
                                            dry_run=form.cleaned_data["dry_run"],
-                                           created_by=request.user)
+                                           created_by=signed_in(request))
             transaction.on_commit(lambda: run_import.enqueue(job.pk))
             return redirect(job)
     else:
@@ -572,11 +585,11 @@ def import_page(request: HttpRequest) -> HttpResponse:
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     require_admin(request)
     job = get_object_or_404(ImportJob, pk=pk)
-    template = "registry/_import_job.html" if request.htmx else "registry/import_job.html"
+    template = "registry/_import_job.html" if is_htmx(request) else "registry/import_job.html"
     return render(request, template, {"job": job})
 
 
-def media_logo(request: HttpRequest, name: str) -> HttpResponse:
+def media_logo(request: HttpRequest, name: str) -> HttpResponseBase:
     """Serve an uploaded logo (only files under logos/, with a safe content type)."""
     path = f"logos/{name}"
     if "/" in name or not default_storage.exists(path):

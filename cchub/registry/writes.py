@@ -9,7 +9,7 @@ raised together as ``RecordInvalid`` with a message per field, and nothing is wr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -31,6 +31,8 @@ from cchub.registry.models import (
     Service,
 )
 from cchub.vocab.models import Concept, ConceptScheme
+
+M = TypeVar("M", bound=models.Model)
 
 
 class RecordInvalid(Exception):
@@ -161,7 +163,7 @@ def assign(obj: models.Model, data: dict[str, Any], *, partial: bool) -> dict[st
             continue
         value = data[name]
         if value is None:
-            model_field = obj._meta.get_field(name)
+            model_field = cast(models.Field, obj._meta.get_field(name))  # type: ignore[type-arg]
             value = None if model_field.null else model_field.get_default()
         if name in spec.plain_text and isinstance(value, str):
             value = clean_text(value)
@@ -184,7 +186,8 @@ def assign(obj: models.Model, data: dict[str, Any], *, partial: bool) -> dict[st
         if not isinstance(values, list):
             errors[name] = ["Give a list."]
             continue
-        found, missing = [], []
+        found: list[Any] = []
+        missing: list[Any] = []
         for value in values:
             target = ref.resolve(value)
             (found if target is not None else missing).append(target if target else value)
@@ -210,9 +213,7 @@ def assign(obj: models.Model, data: dict[str, Any], *, partial: bool) -> dict[st
     return links
 
 
-def apply(
-    obj: models.Model, data: dict[str, Any], user: Any, *, partial: bool = False, note: str = ""
-) -> models.Model:
+def apply(obj: M, data: dict[str, Any], user: Any, *, partial: bool = False, note: str = "") -> M:
     """Validate and save ``obj`` with ``data``, set its links and record the change."""
     with transaction.atomic():
         links = assign(obj, data, partial=partial)
