@@ -27,7 +27,9 @@ install-test: $(VENV)/.installed-test
 demo: $(VENV)/.installed
 	$(BIN)/cchub migrate
 	$(BIN)/cchub load-demo
-	$(BIN)/cchub serve --host $(HOST) --port $(PORT)
+	@echo "To sign in and edit: $(BIN)/cchub createadmin   (in another terminal)"
+	@$(BIN)/cchub worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/cchub serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python tests/run_suites.py --pg-url '$(PG_URL)'
@@ -39,8 +41,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy cchub
 
-screenshot: $(VENV)/.installed
-	$(BIN)/python docs/screenshots.py
+screenshot:
+	bash docs/screenshots.sh http://$(HOST):$(PORT)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

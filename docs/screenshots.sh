@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Regenerate the screenshots in docs/screenshots/ from a running hub (make demo).
+# Needs Debian's chromium: apt-get install chromium
+set -euo pipefail
+BASE=${1:-http://127.0.0.1:8000}
+OUT=$(dirname "$0")/screenshots
+shot() {  # name width height path
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$(mktemp -d)" --hide-scrollbars --window-size="$2,$3" \
+    --screenshot="$OUT/$1.png" "$BASE$4" 2>/dev/null
+}
+shot home 1280 1100 /
+shot centres 1280 1100 "/centres/?cluster=escape"
+shot centre 1280 1300 /centres/escape-cc/
+shot competence 1280 1000 /vocabularies/competences/ivoa-tap-adql/
+shot centre-phone 390 1200 /centres/escape-vre/
+echo "screenshots written to $OUT"
