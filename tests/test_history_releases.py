@@ -104,3 +104,12 @@ def test_cli_release(capsys: Any) -> None:
     assert cli(["release", "2027.1", "--title", "Registry updated"]) == 0
     assert cli(["release", "2027.1", "--title", "Registry updated"]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_deleting_a_centre_records_its_offers_and_contacts(admin_user: Any) -> None:
+    centre = Centre.objects.get(slug="escape-cs")
+    n_offers, n_contacts, pk = centre.offers.count(), centre.contacts.count(), centre.pk
+    delete(centre, admin_user, note="closed")
+    deleted = Change.objects.filter(action="delete", note="closed")
+    assert deleted.count() == 1 + n_offers + n_contacts
+    assert deleted.filter(centre_id=pk).count() == 1 + n_offers + n_contacts

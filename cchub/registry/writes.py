@@ -225,7 +225,11 @@ def apply(obj: M, data: dict[str, Any], user: Any, *, partial: bool = False, not
 
 
 def delete(obj: models.Model, user: Any, note: str = "") -> None:
+    """Delete ``obj`` and record it; a centre's offers and contacts are recorded too."""
     with transaction.atomic():
+        if isinstance(obj, Centre):
+            for child in [*obj.offers.all(), *obj.contacts.all()]:
+                record_delete(child, user, note)
         record_delete(obj, user, note)
         try:
             obj.delete()
