@@ -119,7 +119,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     print("CC Hub worker waiting for background tasks (Ctrl-C to stop)", flush=True)
-    extra = ["--batch"] if args.batch else []
+    extra = ["--batch"] if args.batch else ["--no-reload"]
     call_command("db_worker", "--interval", str(args.interval), *extra)
     return 0
 

@@ -187,3 +187,21 @@ def test_public_export_hides_private_data(users: dict[str, Any]) -> None:
     assert "p@example.org" not in body and "HIDDEN" not in body
     admin_body = login(users["admin"]).get("/export/registry.json").content.decode()
     assert "p@example.org" in admin_body and "HIDDEN" in admin_body
+
+
+def test_competence_areas_include_every_level_below_them(users: dict[str, Any]) -> None:
+    # A centre whose only offer is three levels down (domain standards › VO › TAP/ADQL).
+    centre = apply(Centre(), {"acronym": "TAP-ONLY", "name": "TAP only", "kind": "thematic",
+                              "countries": ["MT"]}, users["admin"])
+    from cchub.registry.models import CompetenceOffer
+    apply(CompetenceOffer(), {"centre": centre.slug, "competence": "ivoa-tap-adql",
+                              "level": "training"}, users["admin"])
+    html = Client().get("/centres/?country=MT&competence=domain-standards").content.decode()
+    assert "<strong>1</strong> centre match" in html and "TAP-ONLY" in html
+    assert facet_counts(html, "competence") == {"domain-standards": 1}
+    api = Client().get("/api/v1/centres?competence=domain-standards&country=MT").json()
+    assert [c["acronym"] for c in api["results"]] == ["TAP-ONLY"]
+    area = Client().get("/vocabularies/competences/domain-standards/").content.decode()
+    assert "TAP-ONLY" in area
+    page = Client().get("/centres/tap-only/").content.decode()
+    assert "Domain data access standards" in page

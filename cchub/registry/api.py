@@ -28,6 +28,7 @@ from cchub.registry.models import (
     Service,
 )
 from cchub.vocab.models import Concept
+from cchub.vocab.tree import subtree_ids
 
 router = Router()
 
@@ -175,10 +176,7 @@ def filter_centres(qs: QuerySet[Any], f: Any, user: Any) -> QuerySet[Any]:
     if f.status:
         qs = qs.filter(status=f.status)
     if f.competence:
-        qs = qs.filter(
-            Q(offers__competence__notation=f.competence)
-            | Q(offers__competence__broader__notation=f.competence)
-        )
+        qs = qs.filter(offers__competence__in=subtree_ids(COMPETENCES, [f.competence]))
     return _search(qs, f.q, "acronym", "name", "description").distinct()
 
 

@@ -57,6 +57,7 @@ from cchub.registry.models import (
 from cchub.registry.releases import ReleaseError, compare, previous_release, publish_release
 from cchub.registry.writes import RecordInvalid, apply, delete
 from cchub.vocab.models import Concept
+from cchub.vocab.tree import subtree_ids, top_ids
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -131,8 +132,7 @@ def _filtered_centres(params: Any, skip: str | None = None) -> QuerySet[Centre]:
         elif name == "status":
             qs = qs.filter(status__in=values)
         elif name == "competence":
-            qs = qs.filter(Q(offers__competence__notation__in=values)
-                           | Q(offers__competence__broader__notation__in=values))
+            qs = qs.filter(offers__competence__in=subtree_ids(COMPETENCES, values))
     return qs.distinct()
 
 
@@ -174,14 +174,12 @@ def _facets(params: Any) -> list[dict[str, Any]]:
     facet("status", "Network status", list(Centre.STATUSES), statuses)
 
     ids = _filtered_centres(params, skip="competence").values("pk")
-    tops = Concept.objects.filter(scheme__slug=COMPETENCES, broader__isnull=True)
-    comp: Counter[str] = Counter()
-    for top in tops:
-        comp[top.notation] = (
-            Centre.objects.filter(pk__in=ids)
-            .filter(Q(offers__competence=top) | Q(offers__competence__broader=top))
-            .distinct().count()
-        )
+    tops = list(Concept.objects.filter(scheme__slug=COMPETENCES, broader__isnull=True))
+    top_of = top_ids(COMPETENCES)
+    notation = {t.pk: t.notation for t in tops}
+    pairs = {(top_of[competence], centre) for centre, competence in CompetenceOffer.objects.filter(
+        centre__in=ids).values_list("centre_id", "competence_id") if competence in top_of}
+    comp: Counter[str] = Counter(notation[top] for top, _ in pairs if top in notation)
     facet("competence", "Competence area", [(t.notation, t.pref_label) for t in tops], comp)
     return facets
 
@@ -219,9 +217,10 @@ def _grouped_offers(centre: Centre) -> list[dict[str, Any]]:
     offers = centre.offers.select_related("competence__broader", "evidence_service").order_by(
         "competence__position")
     tops = {c.pk: c for c in Concept.objects.filter(scheme__slug=COMPETENCES, broader__isnull=True)}
+    top_of = top_ids(COMPETENCES)
     for offer in offers:
-        top = offer.competence.top() if offer.competence.broader_id else offer.competence
-        group = groups.setdefault(top.pk, {"top": tops.get(top.pk, top), "offers": []})
+        top = tops.get(top_of.get(offer.competence_id, offer.competence_id), offer.competence)
+        group = groups.setdefault(top.pk, {"top": top, "offers": []})
         group["offers"].append(offer)
     return sorted(groups.values(), key=lambda g: g["top"].position)
 

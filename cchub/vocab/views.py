@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 
 from cchub.registry.models import Centre, CompetenceOffer
 from cchub.vocab.models import Concept, ConceptScheme
+from cchub.vocab.tree import subtree_ids
 
 
 def scheme_list(request: HttpRequest) -> HttpResponse:
@@ -44,7 +45,7 @@ def concept_detail(request: HttpRequest, slug: str, notation: str) -> HttpRespon
         Concept.objects.select_related("scheme", "broader"), scheme__slug=slug, notation=notation)
     offers = (
         CompetenceOffer.objects.filter(centre__review_state=Centre.APPROVED)
-        .filter(Q(competence=concept) | Q(competence__broader=concept))
+        .filter(competence__in=subtree_ids(concept.scheme.slug, [concept.notation]))
         .select_related("centre", "competence", "evidence_service")
         .order_by("centre__acronym")
     )
