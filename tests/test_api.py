@@ -195,3 +195,15 @@ def test_openapi_and_docs_are_served() -> None:
     assert {"get", "put", "patch", "delete"} <= set(spec["paths"]["/api/v1/centres/{ref}"])
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"/static/ninja/" in docs.content
+
+
+def test_slug_is_stable(api_for: Any) -> None:
+    api = api_for("admin")
+    etag = api.get("/api/v1/centres/kit")["ETag"]
+    response = api.send("patch", "/api/v1/centres/kit", {"slug": "kit-new", "acronym": "KIT2"},
+                        headers={"If-Match": etag})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "slug"
+    same = api.send("patch", "/api/v1/centres/kit", {"slug": "kit", "acronym": "KIT2"},
+                    headers={"If-Match": etag})
+    assert same.status_code == 200 and same.json()["slug"] == "kit" and same.json()["acronym"] == "KIT2"

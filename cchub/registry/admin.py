@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -30,18 +32,6 @@ class OrganisationAdmin(TrackedAdmin):
     prepopulated_fields = {"slug": ("acronym",)}
 
 
-class OfferInline(admin.TabularInline):
-    model = CompetenceOffer
-    extra = 0
-    autocomplete_fields = ("competence",)
-    fk_name = "centre"
-
-
-class ContactInline(admin.TabularInline):
-    model = ContactPoint
-    extra = 0
-
-
 @admin.register(Centre)
 class CentreAdmin(TrackedAdmin):
     list_display = ("acronym", "name", "kind", "status", "review_state", "updated_at")
@@ -49,6 +39,16 @@ class CentreAdmin(TrackedAdmin):
     search_fields = ("acronym", "name", "description")
     filter_horizontal = ("clusters", "hosts", "curators")
     prepopulated_fields = {"slug": ("acronym",)}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Centre | None = None) -> tuple[str, ...]:
+        stable = ("slug",) if obj is not None else ()
+        return (*stable, *self.readonly_fields)
+
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: Centre | None = None
+    ) -> dict[str, Sequence[str]]:
+        return {} if obj is not None else dict(self.prepopulated_fields)
+
     readonly_fields = ("proposed_by", "decided_by", "decided_at", "created_at", "updated_at")
 
 

@@ -158,8 +158,10 @@ def assign(obj: models.Model, data: dict[str, Any], *, partial: bool) -> dict[st
     for key in data:
         if key not in allowed:
             errors[key] = [f"Unknown field; expected one of: {', '.join(sorted(allowed))}."]
+    if obj.pk is not None and "slug" in data and data["slug"] not in (None, getattr(obj, "slug", None)):
+        errors["slug"] = ["The slug is part of the record's stable URL and cannot be changed."]
     for name in spec.fields:
-        if name not in data:
+        if name not in data or name in errors:
             continue
         value = data[name]
         if value is None:
