@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 
 def _setup() -> None:
@@ -80,6 +82,27 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+def progress_line() -> Any:
+    """A progress printer for long operations: one updating line on a terminal."""
+    tty = sys.stderr.isatty()
+    last_what = [""]
+    last_at = [0.0]
+
+    def show(what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done != total and what == last_what[0] and now - last_at[0] < 0.2:
+            return
+        last_what[0], last_at[0] = what, now
+        line = f"  {what}: {done}/{total}"
+        if tty:
+            sys.stderr.write(f"\r{line:<40}" + ("\n" if done == total else ""))
+        elif done == total:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    return show
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from cchub.registry.exchange import import_file
 
@@ -88,7 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"No such file: {path}", file=sys.stderr)
         return 2
     print(f"Reading {path} ...", flush=True)
-    report = import_file(path, None, dry_run=args.dry_run)
+    report = import_file(path, None, dry_run=args.dry_run, progress=progress_line())
     for problem in report.problems:
         print(f"  {problem}")
     print(report.summary())

@@ -61,6 +61,12 @@ class Report:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Called with (what, done, total) as records are read; the CLI prints a progress line.
+    progress: Callable[[str, int, int], None] | None = field(default=None, repr=False)
+
+    def step(self, what: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(what, done, total)
 
     @property
     def ok(self) -> bool:
@@ -240,8 +246,8 @@ def _run(report: Report, body: Callable[[], None]) -> Report:
 
 
 def import_registry_json(data: Any, user: Any = None, *, dry_run: bool = False,
-                         note: str = "import") -> Report:
-    report = Report(dry_run=dry_run)
+                         note: str = "import", progress: Any = None) -> Report:
+    report = Report(dry_run=dry_run, progress=progress)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         report.problems.append(Problem("$", "format", f"not a {FORMAT} export (missing 'format')"))
         return report
@@ -271,6 +277,7 @@ def import_registry_json(data: Any, user: Any = None, *, dry_run: bool = False,
                 continue
             for i, row in enumerate(rows):
                 _apply_row(section, i, row, user, report, note)
+                report.step(section, i + 1, len(rows))
 
     return _run(report, body)
 
@@ -307,6 +314,7 @@ def _replace_children(section: str, rows: list[Any], data: dict[str, Any], user:
     keep: set[int] = set()
     for i, row in enumerate(rows):
         where = f"{section}[{i}]"
+        report.step(section, i + 1, len(rows))
         if not isinstance(row, dict):
             report.problems.append(Problem(where, "", "must be an object"))
             continue
@@ -370,10 +378,10 @@ def _xlsx_cell(value: Any) -> str:
 
 
 def import_survey(name: str, content: bytes, user: Any = None, *, dry_run: bool = False,
-                  note: str = "survey import") -> Report:
+                  note: str = "survey import", progress: Any = None) -> Report:
     from cchub.registry.survey import import_rows
 
-    report = Report(dry_run=dry_run)
+    report = Report(dry_run=dry_run, progress=progress)
     try:
         rows = read_table(name, content)
     except ValueError as exc:
@@ -382,12 +390,13 @@ def import_survey(name: str, content: bytes, user: Any = None, *, dry_run: bool 
     return _run(report, lambda: import_rows(rows, user, report, note))
 
 
-def import_file(path: Path, user: Any = None, *, dry_run: bool = False) -> Report:
+def import_file(path: Path, user: Any = None, *, dry_run: bool = False, progress: Any = None) -> Report:
     content = path.read_bytes()
-    return import_bytes(path.name, content, user, dry_run=dry_run)
+    return import_bytes(path.name, content, user, dry_run=dry_run, progress=progress)
 
 
-def import_bytes(name: str, content: bytes, user: Any = None, *, dry_run: bool = False) -> Report:
+def import_bytes(name: str, content: bytes, user: Any = None, *, dry_run: bool = False,
+                 progress: Any = None) -> Report:
     lower = name.lower()
     if lower.endswith(".json"):
         try:
@@ -401,9 +410,11 @@ def import_bytes(name: str, content: bytes, user: Any = None, *, dry_run: bool =
             report = Report(dry_run=dry_run)
             report.problems.append(Problem(name, "", f"not valid JSON: not UTF-8 text (byte {exc.start})"))
             return report
-        return import_registry_json(data, user, dry_run=dry_run, note=f"import of {name}")
+        return import_registry_json(data, user, dry_run=dry_run, note=f"import of {name}",
+                                    progress=progress)
     if lower.endswith((".csv", ".xlsx", ".tsv", ".txt")):
-        return import_survey(name, content, user, dry_run=dry_run, note=f"import of {name}")
+        return import_survey(name, content, user, dry_run=dry_run, note=f"import of {name}",
+                             progress=progress)
     report = Report(dry_run=dry_run)
     report.problems.append(Problem(name, "", "unsupported file type; use .json, .csv or .xlsx"))
     return report

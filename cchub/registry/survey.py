@@ -81,6 +81,7 @@ def import_rows(rows: list[list[str]], user: Any, report: Report, note: str) -> 
         return
     seen: dict[str, int] = {}
     for line_no, raw in enumerate(rows[1:], start=2):
+        report.step("rows", line_no - 1, len(rows) - 1)
         if not any(cell.strip() for cell in raw):
             continue
         row = {name: (raw[i].strip() if i < len(raw) else "") for name, i in columns.items()}

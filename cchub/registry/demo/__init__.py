@@ -18,7 +18,10 @@ def load_demo(progress: bool = False) -> Report:
     if progress:
         print(f"Loading the demo network from {NETWORK.name} ...", flush=True)
     data = json.loads(NETWORK.read_text(encoding="utf-8"))
-    report = import_registry_json(data, None, note="demo network")
+    from cchub.cli import progress_line
+
+    report = import_registry_json(data, None, note="demo network",
+                                  progress=progress_line() if progress else None)
     for problem in report.problems:
         print(f"  {problem}")
     return report
