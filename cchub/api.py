@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cchub.lib.api import ApiError, error_response
 from cchub.registry.api import router as registry_router
+from cchub.search.api import router as search_router
 
 api = NinjaAPI(
     title="CC Hub API",
@@ -70,3 +71,4 @@ def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 
 api.add_router("/", registry_router)
+api.add_router("/", search_router)

@@ -7,6 +7,7 @@
     cchub import FILE [--dry-run]                         (.json export, or survey .csv/.xlsx)
     cchub export [DIRECTORY]                              (registry.json + one CSV per type)
     cchub release VERSION --title TITLE [--notes TEXT]
+    cchub reindex [--type centre]                         (rebuilds the search index)
     cchub worker                                          (runs background tasks)
     cchub manage ARGS...                                  (any Django management command)
 """
@@ -138,6 +139,23 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from cchub.search.index import TYPES, _load, rebuild
+
+    _load()
+    unknown = [t for t in args.type if t not in TYPES]
+    if unknown:
+        print(f"Unknown type(s): {', '.join(unknown)}; known: {', '.join(TYPES)}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    counts = rebuild(args.type or None, progress=progress_line())
+    seconds = time.monotonic() - started
+    total = sum(counts.values())
+    print(f"Indexed {total} records in {seconds:.1f} s ({total / max(seconds, 1e-9):.0f}/s): "
+          + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
@@ -180,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", required=True)
     p.add_argument("--notes", default="")
     p.set_defaults(func=cmd_release)
+    p = sub.add_parser("reindex", help="rebuild the search index")
+    p.add_argument("--type", action="append", default=[], help="only this type (repeatable)")
+    p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("worker", help="run background tasks")
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--batch", action="store_true", help="exit when the queue is empty")

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cchub.history",
     "cchub.vocab",
     "cchub.registry",
+    "cchub.search",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/<path:rest>", api_not_found),
     path("accounts/", include("cchub.accounts.urls")),
     path("vocabularies/", include("cchub.vocab.urls")),
+    path("search/", include("cchub.search.urls")),
     path("", include("cchub.registry.urls")),
 ]

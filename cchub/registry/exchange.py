@@ -235,8 +235,10 @@ def _upsert(
 
 def _run(report: Report, body: Callable[[], None]) -> Report:
     """Run ``body`` in a transaction; roll back when there are problems or on a dry run."""
+    from cchub.search.index import deferred
+
     try:
-        with transaction.atomic():
+        with transaction.atomic(), deferred():
             body()
             if report.problems or report.dry_run:
                 raise ImportFailed

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SearchConfig(AppConfig):
+    name = "cchub.search"
+    verbose_name = "Search"
+
+    def ready(self) -> None:
+        from cchub.search import signals
+
+        signals.connect()

@@ -1,0 +1,247 @@
+"""The one search interface every app registers its record types with.
+
+An app describes a type with ``SearchType`` — how to turn a record into a document (title,
+keywords, body, facets, date, URL), which records to index, and which other models'
+changes affect them — and calls ``register`` from its ``search.py``. The index is then
+kept in step by signals (inside the writer's transaction) and rebuilt by ``rebuild``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+
+from cchub.search.models import Document, FacetValue, Term
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass
+class DocumentData:
+    title: str
+    url: str
+    keywords: list[str] = field(default_factory=list)
+    body: str = ""
+    date: dt.datetime | None = None
+    facets: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class SearchType:
+    name: str  # "centre"
+    label: str  # "Centres"
+    model: type[models.Model]
+    build: Callable[[Any], DocumentData | None]  # None: not public, keep it out of the index
+    queryset: Callable[[], Any]
+    facets: tuple[str, ...] = ()
+    # Other models whose changes change these documents: model -> the affected records.
+    related: dict[type[models.Model], Callable[[Any], Iterable[Any]]] = field(default_factory=dict)
+
+
+TYPES: dict[str, SearchType] = {}
+FACET_LABELS: dict[str, str] = {"type": "Type"}
+# facet name -> function giving display labels for a list of stored values
+VALUE_LABELS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
+
+
+def register(search_type: SearchType, facet_labels: dict[str, str] | None = None,
+             value_labels: dict[str, Callable[[list[str]], dict[str, str]]] | None = None) -> None:
+    TYPES[search_type.name] = search_type
+    FACET_LABELS.update(facet_labels or {})
+    VALUE_LABELS.update(value_labels or {})
+
+
+def value_labels(name: str, values: list[str]) -> dict[str, str]:
+    if name == "type":
+        return {v: TYPES[v].label if v in TYPES else v for v in values}
+    resolve = VALUE_LABELS.get(name)
+    return resolve(values) if resolve else {v: v for v in values}
+
+
+def watched_models() -> set[type[models.Model]]:
+    _load()
+    found: set[type[models.Model]] = set()
+    for t in TYPES.values():
+        found.add(t.model)
+        found.update(t.related)
+    return found
+
+
+def _load() -> None:
+    """Import every app's search.py so that its types are registered."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("cchub.") and config.name != "cchub.search":
+            try:
+                import_module(f"{config.name}.search")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.search":
+                    raise
+
+
+_local = threading.local()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the index updates of a bulk write and apply each once when the block ends
+    (still inside the caller's transaction, so the index never disagrees with the data)."""
+    if getattr(_local, "pending", None) is not None:
+        yield
+        return
+    _local.pending = {}
+    try:
+        yield
+        pending, _local.pending = _local.pending, None
+        for (name, pk), _ in pending.items():
+            t = TYPES[name]
+            obj = t.queryset().filter(pk=pk).first()
+            if obj is None:
+                remove(name, pk)
+            else:
+                index_object(t, obj)
+    finally:
+        _local.pending = None
+
+
+def refresh_for(instance: models.Model, deleted: bool = False) -> None:
+    pending = getattr(_local, "pending", None)
+    for t in TYPES.values():
+        targets: list[Any] = []
+        if isinstance(instance, t.model):
+            targets.append(instance)
+        for model, affected in t.related.items():
+            if isinstance(instance, model):
+                targets.extend(affected(instance))
+        for obj in targets:
+            if pending is not None:
+                pending[(t.name, obj.pk)] = True
+            elif deleted and obj is instance:
+                remove(t.name, obj.pk)
+            else:
+                index_object(t, obj)
+
+
+def index_object(t: SearchType, obj: Any) -> None:
+    data = t.build(obj)
+    if data is None:
+        remove(t.name, obj.pk)
+    else:
+        write(t.name, obj.pk, data)
+
+
+def _text(data: DocumentData) -> tuple[str, str, str]:
+    return data.title, " ; ".join(k for k in data.keywords if k), data.body
+
+
+def write(doc_type: str, object_id: Any, data: DocumentData) -> Document:
+    title, keywords, body = _text(data)
+    with transaction.atomic():
+        doc, _ = Document.objects.update_or_create(
+            doc_type=doc_type, object_id=str(object_id),
+            defaults={"title": title, "keywords": keywords, "body": body, "url": data.url,
+                      "date": data.date, "facets": data.facets},
+        )
+        FacetValue.objects.filter(document=doc).delete()
+        FacetValue.objects.bulk_create(_facet_rows(doc.pk, data.facets))
+        _fts_replace([(doc.pk, title, keywords, body)])
+        _add_terms(f"{title} {keywords}")
+    return doc
+
+
+def _facet_rows(doc_id: int, facets: dict[str, list[str]]) -> list[FacetValue]:
+    return [FacetValue(document_id=doc_id, name=name, value=str(value)[:120])
+            for name, values in facets.items() for value in dict.fromkeys(values) if value]
+
+
+def remove(doc_type: str, object_id: Any) -> None:
+    ids = list(Document.objects.filter(doc_type=doc_type, object_id=str(object_id))
+               .values_list("pk", flat=True))
+    if ids:
+        _fts_delete(ids)
+        Document.objects.filter(pk__in=ids).delete()
+
+
+def _fts_replace(rows: list[tuple[int, str, str, str]]) -> None:
+    if connection.vendor != "sqlite" or not rows:
+        return  # PostgreSQL: the tsv column is generated from the row itself
+    with connection.cursor() as cur:
+        cur.executemany("DELETE FROM search_fts WHERE rowid = %s", [(r[0],) for r in rows])
+        cur.executemany("INSERT INTO search_fts(rowid, title, keywords, body) VALUES (%s, %s, %s, %s)",
+                        rows)
+
+
+def _fts_delete(ids: list[int]) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.executemany("DELETE FROM search_fts WHERE rowid = %s", [(i,) for i in ids])
+
+
+def _add_terms(text: str) -> None:
+    words = {w for w in WORD.findall(text.lower()) if 3 <= len(w) <= 40 and not w.isdigit()}
+    if words:
+        Term.objects.bulk_create([Term(term=w) for w in words], ignore_conflicts=True)
+
+
+def rebuild(names: list[str] | None = None, progress: Callable[[str, int, int], None] | None = None,
+            batch: int = 500) -> dict[str, int]:
+    """Rebuild the index of the given types (all by default); returns documents per type."""
+    _load()
+    counts: dict[str, int] = {}
+    for name in names or list(TYPES):
+        t = TYPES[name]
+        with transaction.atomic():
+            old = list(Document.objects.filter(doc_type=name).values_list("pk", flat=True))
+            for start in range(0, len(old), 5000):
+                _fts_delete(old[start:start + 5000])
+            Document.objects.filter(doc_type=name).delete()
+            qs = t.queryset()
+            total = qs.count()
+            written = 0
+            pending: list[tuple[Any, DocumentData]] = []
+            for done, obj in enumerate(qs.iterator(chunk_size=batch), start=1):
+                data = t.build(obj)
+                if data is not None:
+                    pending.append((obj.pk, data))
+                if len(pending) >= batch:
+                    written += _bulk_write(name, pending)
+                    pending = []
+                if progress and (done % batch == 0 or done == total):
+                    progress(name, done, total)
+            written += _bulk_write(name, pending)
+            if progress and total == 0:
+                progress(name, 0, 0)
+        counts[name] = written
+    return counts
+
+
+def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
+    if not items:
+        return 0
+    docs = []
+    for object_id, data in items:
+        title, keywords, body = _text(data)
+        docs.append(Document(doc_type=doc_type, object_id=str(object_id), title=title,
+                             keywords=keywords, body=body, url=data.url, date=data.date,
+                             facets=data.facets))
+    Document.objects.bulk_create(docs, batch_size=500)
+    if not all(d.pk for d in docs):  # backends that do not return ids
+        ids = dict(Document.objects.filter(doc_type=doc_type, object_id__in=[d.object_id for d in docs])
+                   .values_list("object_id", "pk"))
+        for d in docs:
+            d.pk = ids[d.object_id]
+    facets = [row for d, (_, data) in zip(docs, items, strict=True) for row in _facet_rows(d.pk, data.facets)]
+    FacetValue.objects.bulk_create(facets, batch_size=2000)
+    _fts_replace([(d.pk, d.title, d.keywords, d.body) for d in docs])
+    _add_terms(" ".join(f"{d.title} {d.keywords}" for d in docs))
+    return len(docs)

@@ -1,0 +1,70 @@
+"""The search index: one row per indexed record, its facet values, and the words it uses.
+
+The full-text part lives beside these tables and depends on the engine: an FTS5 virtual
+table ``search_fts`` on SQLite, a generated, weighted ``tsv`` column with a GIN index on
+PostgreSQL (see migrations/0002_fulltext.py).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Document(models.Model):
+    doc_type = models.CharField(max_length=20)
+    object_id = models.CharField(max_length=64)
+    title = models.TextField()
+    keywords = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300)
+    date = models.DateTimeField(null=True, blank=True)
+    facets = models.JSONField(default=dict)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["doc_type", "object_id"], name="search_doc_unique")
+        ]
+        indexes = [models.Index(fields=["doc_type", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type}:{self.object_id} {self.title}"
+
+
+class FacetValue(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="facet_values")
+    name = models.CharField(max_length=30)
+    value = models.CharField(max_length=120)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name", "value", "document"]),
+            models.Index(fields=["document", "name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class Term(models.Model):
+    """Words of titles and keywords, for "did you mean" suggestions."""
+
+    term = models.CharField(max_length=60, unique=True)
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class ZeroResultQuery(models.Model):
+    """A search that found nothing: evidence of demand for the gap analysis."""
+
+    query = models.CharField(max_length=500)
+    doc_types = models.JSONField(default=list)
+    filters = models.JSONField(default=dict)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return self.query

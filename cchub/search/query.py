@@ -1,0 +1,335 @@
+"""Searching the index: one results contract on SQLite FTS5 and PostgreSQL full text.
+
+A query is parsed into terms (words, "quoted phrases", the last word as a prefix while the
+user types), each term is widened with its synonyms from the vocabularies, and the engine
+ranks the matches (BM25 with field weights on FTS5, ts_rank with A/B/C weights on
+PostgreSQL: title above keywords above body). All terms must match; when that finds
+nothing the query is relaxed to any term. Facet counts are computed for each facet
+without its own selection. Nothing the user types reaches the engine's query syntax:
+terms are reduced to words and quoted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+
+from cchub.search.index import FACET_LABELS, TYPES, WORD, _load
+from cchub.search.models import Document, Term, ZeroResultQuery
+
+MAX_QUERY = 500
+MAX_TERMS = 12
+STOPWORDS = frozenset("""
+    a an and are as at be by can do for from get how i in is it me my of on or our the to we
+    what where which who with you your
+""".split())
+SYNONYM_CACHE_KEY = "cchub-search-synonyms"
+
+
+class QueryError(ValueError):
+    pass
+
+
+@dataclass
+class Term_:
+    words: list[str]
+    prefix: bool = False
+    alternatives: list[list[str]] = field(default_factory=list)  # synonyms, each a word list
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+def parse(q: str) -> list[Term_]:
+    """Words and quoted phrases; an unbalanced quote is ignored; operators are just words."""
+    q = (q or "")[:MAX_QUERY]
+    if q.count('"') % 2:
+        q = q[::-1].replace('"', "", 1)[::-1]
+    terms: list[Term_] = []
+    for phrase, word in re.findall(r'"([^"]*)"|(\S+)', q):
+        words = WORD.findall((phrase or word).lower())
+        if not words:
+            continue
+        if phrase:
+            terms.append(Term_(words))
+        else:
+            terms.extend(Term_([w]) for w in words)
+    if terms and q and not q.endswith((" ", '"')) and len(terms[-1].words) == 1:
+        last = terms[-1]
+        last.prefix = len(last.words[0]) >= 2
+    meaningful = [t for t in terms if not (len(t.words) == 1 and t.words[0] in STOPWORDS)]
+    return (meaningful or terms)[:MAX_TERMS]
+
+
+def synonyms() -> dict[str, list[list[str]]]:
+    """Label → the other labels of the same concept, from every vocabulary."""
+    cached = cache.get(SYNONYM_CACHE_KEY)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from cchub.vocab.models import Concept
+
+    table: dict[str, list[list[str]]] = {}
+    for pref, alts in Concept.objects.values_list("pref_label", "alt_labels"):
+        labels = [WORD.findall(label.lower()) for label in [pref, *alts]]
+        labels = [words for words in labels if words and len(words) <= 4]
+        for words in labels:
+            others = table.setdefault(" ".join(words), [])
+            others.extend(w for w in labels if w != words and w not in others)
+    cache.set(SYNONYM_CACHE_KEY, table, 300)
+    return table
+
+
+def expand(terms: list[Term_]) -> None:
+    table = synonyms()
+    for term in terms:
+        term.alternatives = table.get(term.text, [])[:6]
+
+
+# ------------------------------------------------------------------------- engines
+
+
+def _fts5(terms: list[Term_], any_term: bool) -> str:
+    def quote(words: list[str], prefix: bool = False) -> str:
+        return '"' + " ".join(words) + '"' + ("*" if prefix else "")
+
+    groups = []
+    for t in terms:
+        options = [quote(t.words, t.prefix)] + [quote(a) for a in t.alternatives]
+        groups.append("(" + " OR ".join(options) + ")")
+    return (" OR " if any_term else " AND ").join(groups)
+
+
+def _tsquery(terms: list[Term_], any_term: bool) -> str:
+    def render(words: list[str], prefix: bool = False) -> str:
+        parts = [w + (":*" if prefix and i == len(words) - 1 else "") for i, w in enumerate(words)]
+        return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+    groups = []
+    for t in terms:
+        options = [render(t.words, t.prefix)] + [render(a) for a in t.alternatives]
+        groups.append("(" + " | ".join(options) + ")")
+    return (" | " if any_term else " & ").join(groups)
+
+
+@dataclass
+class Plan:
+    """The SQL pieces of one search: a FROM/WHERE that selects matching documents."""
+
+    match: str | None  # engine query string, None for browsing without words
+    types: list[str]
+    filters: dict[str, list[str]]
+
+    def where(self, skip: str | None = None) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if self.match is not None:
+            if connection.vendor == "postgresql":
+                clauses.append("d.tsv @@ to_tsquery('english', %s)")
+            else:
+                clauses.append("d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)")
+            params.append(self.match)
+        if self.types and skip != "type":
+            clauses.append(f"d.doc_type IN ({', '.join(['%s'] * len(self.types))})")
+            params.extend(self.types)
+        for name, values in self.filters.items():
+            if name == skip or not values:
+                continue
+            clauses.append("d.id IN (SELECT document_id FROM search_facetvalue WHERE name = %s AND value IN ("
+                           + ", ".join(["%s"] * len(values)) + "))")
+            params.extend([name, *values])
+        return (" AND ".join(clauses) or "1=1"), params
+
+    def score(self) -> tuple[str, list[Any]]:
+        if self.match is None:
+            return "0", []
+        if connection.vendor == "postgresql":
+            return "ts_rank(d.tsv, to_tsquery('english', %s), 1)", [self.match]
+        return ("(SELECT -bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts "
+                "WHERE search_fts MATCH %s AND rowid = d.id)", [self.match])
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def _count(plan: Plan) -> int:
+    where, params = plan.where()
+    return int(_rows(f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
+
+
+def _page(plan: Plan, sort: str, offset: int, limit: int) -> list[tuple[int, float]]:
+    where, params = plan.where()
+    if plan.match is not None and sort == "relevance":
+        if connection.vendor == "postgresql":
+            score, score_params = plan.score()
+            sql = (f"SELECT d.id, {score} AS score FROM search_document d WHERE {where} "
+                   "ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
+            return [(r[0], float(r[1])) for r in _rows(sql, [*score_params, *params, limit, offset])]
+        # FTS5 ranks fastest from its own table; join the filters onto it.
+        sql = ("SELECT d.id, -bm25(search_fts, 10.0, 4.0, 1.0) AS score FROM search_fts "
+               "JOIN search_document d ON d.id = search_fts.rowid "
+               f"WHERE search_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
+        return [(r[0], float(r[1])) for r in _rows(sql, [plan.match, *params, limit, offset])]
+    order = "d.date DESC, d.id" if connection.vendor == "postgresql" else "d.date IS NULL, d.date DESC, d.id"
+    if plan.match is None or sort == "date":
+        sql = f"SELECT d.id FROM search_document d WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+        return [(r[0], 0.0) for r in _rows(sql, [*params, limit, offset])]
+    return []
+
+
+def _facet_counts(plan: Plan, names: list[str]) -> dict[str, list[tuple[str, int]]]:
+    result: dict[str, list[tuple[str, int]]] = {}
+    where, params = plan.where(skip="type")
+    result["type"] = [(r[0], int(r[1])) for r in _rows(
+        f"SELECT d.doc_type, COUNT(*) FROM search_document d WHERE {where} "
+        "GROUP BY d.doc_type ORDER BY 2 DESC", params)]
+    for name in names:
+        where, params = plan.where(skip=name)
+        rows = _rows(
+            "SELECT fv.value, COUNT(*) FROM search_facetvalue fv JOIN search_document d "
+            f"ON d.id = fv.document_id WHERE fv.name = %s AND {where} "
+            "GROUP BY fv.value ORDER BY 2 DESC, fv.value LIMIT 60", [name, *params])
+        result[name] = [(r[0], int(r[1])) for r in rows]
+    return result
+
+
+# ------------------------------------------------------------------------- results
+
+
+@dataclass
+class Hit:
+    doc_type: str
+    object_id: str
+    title: str
+    url: str
+    score: float
+    snippet: str
+    date: Any
+    facets: dict[str, list[str]]
+
+
+@dataclass
+class Results:
+    query: str
+    total: int
+    page: int
+    page_size: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    relaxed: bool = False
+    suggestion: str | None = None
+    synonyms_used: dict[str, list[str]] = field(default_factory=dict)
+
+
+def facet_names(types: list[str]) -> list[str]:
+    _load()
+    names: list[str] = []
+    for t in TYPES.values():
+        if not types or t.name in types:
+            names.extend(n for n in t.facets if n not in names)
+    return names
+
+
+def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[str]] | None = None,
+           page: int = 1, page_size: int = 20, sort: str = "relevance", log: bool = True) -> Results:
+    _load()
+    types = [t for t in (types or []) if t]
+    unknown = [t for t in types if t not in TYPES]
+    if unknown:
+        raise QueryError(f"unknown type(s): {', '.join(unknown)}; expected {', '.join(TYPES)}")
+    filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if vs}
+    allowed = set(facet_names(types))
+    bad = [name for name in filters if name not in allowed]
+    if bad:
+        raise QueryError(f"unknown facet(s): {', '.join(bad)}; expected {', '.join(sorted(allowed))}")
+    if sort not in {"relevance", "date"}:
+        raise QueryError("sort must be 'relevance' or 'date'")
+    if len(q or "") > MAX_QUERY:
+        raise QueryError(f"the query is longer than {MAX_QUERY} characters")
+    terms = parse(q)
+    expand(terms)
+    render = _tsquery if connection.vendor == "postgresql" else _fts5
+    plan = Plan(render(terms, any_term=False) if terms else None, types, filters)
+    total = _count(plan)
+    relaxed = False
+    if total == 0 and len(terms) > 1:
+        plan = Plan(render(terms, any_term=True), types, filters)
+        total = _count(plan)
+        relaxed = total > 0
+    offset = (page - 1) * page_size
+    ranked = _page(plan, sort, offset, page_size) if total else []
+    docs = Document.objects.in_bulk([pk for pk, _ in ranked])
+    words = [w for t in terms for w in t.words] + [w for t in terms for a in t.alternatives for w in a]
+    hits = [Hit(d.doc_type, d.object_id, d.title, d.url, score, snippet(d.body or d.keywords, words),
+                d.date, d.facets)
+            for pk, score in ranked if (d := docs.get(pk))]
+    suggestion = suggest(terms, types, filters) if terms and total < 3 else None
+    if total == 0 and terms and log:
+        ZeroResultQuery.objects.create(query=q[:500], doc_types=types, filters=filters)
+    return Results(
+        query=q, total=total, page=page, page_size=page_size, hits=hits,
+        facets=_facet_counts(plan, facet_names(types)), relaxed=relaxed, suggestion=suggestion,
+        synonyms_used={t.text: [" ".join(a) for a in t.alternatives] for t in terms if t.alternatives},
+    )
+
+
+def snippet(text: str, words: list[str], size: int = 32) -> str:
+    """A window of the text around the first match, HTML-escaped, matches in <mark>."""
+    text = re.sub(r"[*_`#>\[\]]+", "", text or "")
+    tokens = text.split()
+    if not tokens:
+        return ""
+    stems = {w[: max(4, len(w) - 2)] for w in words if len(w) >= 2}
+
+    def hit(token: str) -> bool:
+        low = token.lower().strip(".,;:()!?\"'")
+        return any(low.startswith(s) for s in stems) if low else False
+
+    first = next((i for i, tok in enumerate(tokens) if hit(tok)), 0)
+    start = max(0, first - size // 3)
+    window = tokens[start:start + size]
+    out = " ".join(f"<mark>{html.escape(t)}</mark>" if hit(t) else html.escape(t) for t in window)
+    return ("… " if start else "") + out + (" …" if start + size < len(tokens) else "")
+
+
+def suggest(terms: list[Term_], types: list[str], filters: dict[str, list[str]]) -> str | None:
+    """"Did you mean": replace words the index does not know by close ones it does."""
+    changed = False
+    fixed: list[str] = []
+    for term in terms:
+        new_words = []
+        for word in term.words:
+            if len(word) < 4 or word.isdigit() or Term.objects.filter(term=word).exists() or (
+                    term.prefix and Term.objects.filter(term__startswith=word).exists()):
+                new_words.append(word)
+                continue
+            pool = list(Term.objects.filter(term__startswith=word[0]).values_list("term", flat=True)[:20000])
+            pool = [p for p in pool if abs(len(p) - len(word)) <= 2]
+            close = difflib.get_close_matches(word, pool, n=1, cutoff=0.75)
+            if close:
+                new_words.append(close[0])
+                changed = True
+            else:
+                new_words.append(word)
+        fixed.append(" ".join(new_words) if len(term.words) == 1 else f'"{" ".join(new_words)}"')
+    if not changed:
+        return None
+    candidate = " ".join(fixed)
+    candidate_terms = parse(candidate + " ")
+    expand(candidate_terms)
+    render = _tsquery if connection.vendor == "postgresql" else _fts5
+    if _count(Plan(render(candidate_terms, any_term=False), types, filters)) == 0:
+        return None
+    return candidate
+
+
+def facet_label(name: str) -> str:
+    return FACET_LABELS.get(name, name.replace("_", " ").capitalize())
