@@ -30,6 +30,10 @@ STOPWORDS = frozenset("""
     what where which who with you your
 """.split())
 SYNONYM_CACHE_KEY = "cchub-search-synonyms"
+# Field weights: title, keywords, body. FTS5 takes them as BM25 column weights; PostgreSQL's
+# ts_rank takes {D, C, B, A} = {unused, body, keywords, title}.
+FTS5_WEIGHTS = "25.0, 5.0, 1.0"
+TS_WEIGHTS = "{0.02, 0.1, 0.3, 1.0}"
 
 
 class QueryError(ValueError):
@@ -39,8 +43,9 @@ class QueryError(ValueError):
 @dataclass
 class Term_:
     words: list[str]
-    prefix: bool = False
-    alternatives: list[list[str]] = field(default_factory=list)  # synonyms, each a word list
+    prefix: bool = False  # the last word may be the start of a longer word
+    phrase: bool = False  # the words must stand together, in order
+    alternatives: list[list[str]] = field(default_factory=list)  # synonyms, each a phrase
 
     @property
     def text(self) -> str:
@@ -58,7 +63,7 @@ def parse(q: str) -> list[Term_]:
         if not words:
             continue
         if phrase:
-            terms.append(Term_(words))
+            terms.append(Term_(words, phrase=len(words) > 1))
         else:
             terms.extend(Term_([w]) for w in words)
     if terms and q and not q.endswith((" ", '"')) and len(terms[-1].words) == 1:
@@ -86,10 +91,26 @@ def synonyms() -> dict[str, list[list[str]]]:
     return table
 
 
-def expand(terms: list[Term_]) -> None:
+def expand(terms: list[Term_]) -> list[Term_]:
+    """Attach synonyms; consecutive words that form a vocabulary label become one term
+    (matching the words, or the label's other labels)."""
     table = synonyms()
-    for term in terms:
+    merged: list[Term_] = []
+    i = 0
+    while i < len(terms):
+        term = terms[i]
+        if not term.phrase:
+            for size in range(min(4, len(terms) - i), 1, -1):
+                run = terms[i:i + size]
+                if all(len(t.words) == 1 and not t.phrase for t in run):
+                    words = [t.words[0] for t in run]
+                    if " ".join(words) in table:
+                        term = Term_(words, prefix=run[-1].prefix)
+                        break
         term.alternatives = table.get(term.text, [])[:6]
+        merged.append(term)
+        i += len(term.words) if not term.phrase else 1
+    return merged
 
 
 # ------------------------------------------------------------------------- engines
@@ -99,9 +120,15 @@ def _fts5(terms: list[Term_], any_term: bool) -> str:
     def quote(words: list[str], prefix: bool = False) -> str:
         return '"' + " ".join(words) + '"' + ("*" if prefix else "")
 
+    def own(t: Term_) -> str:
+        if t.phrase or len(t.words) == 1:
+            return quote(t.words, t.prefix)
+        last = len(t.words) - 1
+        return "(" + " AND ".join(quote([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
+
     groups = []
     for t in terms:
-        options = [quote(t.words, t.prefix)] + [quote(a) for a in t.alternatives]
+        options = [own(t)] + [quote(a) for a in t.alternatives]
         groups.append("(" + " OR ".join(options) + ")")
     return (" OR " if any_term else " AND ").join(groups)
 
@@ -111,9 +138,15 @@ def _tsquery(terms: list[Term_], any_term: bool) -> str:
         parts = [w + (":*" if prefix and i == len(words) - 1 else "") for i, w in enumerate(words)]
         return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
+    def own(t: Term_) -> str:
+        if t.phrase or len(t.words) == 1:
+            return render(t.words, t.prefix)
+        last = len(t.words) - 1
+        return "(" + " & ".join(render([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
+
     groups = []
     for t in terms:
-        options = [render(t.words, t.prefix)] + [render(a) for a in t.alternatives]
+        options = [own(t)] + [render(a) for a in t.alternatives]
         groups.append("(" + " | ".join(options) + ")")
     return (" | " if any_term else " & ").join(groups)
 
@@ -125,6 +158,7 @@ class Plan:
     match: str | None  # engine query string, None for browsing without words
     types: list[str]
     filters: dict[str, list[str]]
+    exact: str | None = None  # the same query without synonyms: its matches rank first
 
     def where(self, skip: str | None = None) -> tuple[str, list[Any]]:
         clauses, params = [], []
@@ -145,13 +179,8 @@ class Plan:
             params.extend([name, *values])
         return (" AND ".join(clauses) or "1=1"), params
 
-    def score(self) -> tuple[str, list[Any]]:
-        if self.match is None:
-            return "0", []
-        if connection.vendor == "postgresql":
-            return "ts_rank(d.tsv, to_tsquery('english', %s), 1)", [self.match]
-        return ("(SELECT -bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts "
-                "WHERE search_fts MATCH %s AND rowid = d.id)", [self.match])
+    def pg_score(self) -> tuple[str, list[Any]]:
+        return f"ts_rank('{TS_WEIGHTS}', d.tsv, to_tsquery('english', %s), 0)", [self.match]
 
 
 def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -165,24 +194,43 @@ def _count(plan: Plan) -> int:
     return int(_rows(f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
 
 
-def _page(plan: Plan, sort: str, offset: int, limit: int) -> list[tuple[int, float]]:
-    where, params = plan.where()
-    if plan.match is not None and sort == "relevance":
-        if connection.vendor == "postgresql":
-            score, score_params = plan.score()
-            sql = (f"SELECT d.id, {score} AS score FROM search_document d WHERE {where} "
-                   "ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
-            return [(r[0], float(r[1])) for r in _rows(sql, [*score_params, *params, limit, offset])]
-        # FTS5 ranks fastest from its own table; join the filters onto it.
-        sql = ("SELECT d.id, -bm25(search_fts, 10.0, 4.0, 1.0) AS score FROM search_fts "
+def _ranked(plan: Plan, match: str, offset: int, limit: int) -> list[tuple[int, float]]:
+    """One tier of results ranked by the engine's own score for ``match``."""
+    ranked = Plan(match, plan.types, plan.filters)
+    where, params = ranked.where()
+    if connection.vendor == "postgresql":
+        score, score_params = ranked.pg_score()
+        sql = (f"SELECT d.id, {score} AS score FROM search_document d WHERE {where} "
+               "ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
+        rows = _rows(sql, [*score_params, *params, limit, offset])
+    else:
+        # FTS5 ranks fastest from its own table; the filters join onto it.
+        sql = (f"SELECT d.id, -bm25(search_fts, {FTS5_WEIGHTS}) AS score FROM search_fts "
                "JOIN search_document d ON d.id = search_fts.rowid "
                f"WHERE search_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
-        return [(r[0], float(r[1])) for r in _rows(sql, [plan.match, *params, limit, offset])]
+        rows = _rows(sql, [match, *params, limit, offset])
+    return [(r[0], float(r[1])) for r in rows]
+
+
+def _without(match: str, exact: str) -> str:
+    return f"({match}) & !({exact})" if connection.vendor == "postgresql" else f"({match}) NOT ({exact})"
+
+
+def _page(plan: Plan, sort: str, offset: int, limit: int) -> list[tuple[int, float]]:
+    if plan.match is not None and sort == "relevance":
+        if plan.exact is None or plan.exact == plan.match:
+            return _ranked(plan, plan.match, offset, limit)
+        # Records matching the words as typed first, then those found only through synonyms.
+        n_exact = _count(Plan(plan.exact, plan.types, plan.filters))
+        hits = _ranked(plan, plan.exact, offset, limit) if offset < n_exact else []
+        if len(hits) < limit:
+            hits += _ranked(plan, _without(plan.match, plan.exact), max(0, offset - n_exact),
+                            limit - len(hits))
+        return hits
+    where, params = plan.where()
     order = "d.date DESC, d.id" if connection.vendor == "postgresql" else "d.date IS NULL, d.date DESC, d.id"
-    if plan.match is None or sort == "date":
-        sql = f"SELECT d.id FROM search_document d WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
-        return [(r[0], 0.0) for r in _rows(sql, [*params, limit, offset])]
-    return []
+    sql = f"SELECT d.id FROM search_document d WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+    return [(r[0], 0.0) for r in _rows(sql, [*params, limit, offset])]
 
 
 def _facet_counts(plan: Plan, names: list[str]) -> dict[str, list[tuple[str, int]]]:
@@ -254,14 +302,15 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
         raise QueryError("sort must be 'relevance' or 'date'")
     if len(q or "") > MAX_QUERY:
         raise QueryError(f"the query is longer than {MAX_QUERY} characters")
-    terms = parse(q)
-    expand(terms)
+    terms = expand(parse(q))
     render = _tsquery if connection.vendor == "postgresql" else _fts5
-    plan = Plan(render(terms, any_term=False) if terms else None, types, filters)
+    bare = [Term_(t.words, t.prefix, t.phrase) for t in terms]
+    plan = Plan(render(terms, any_term=False) if terms else None, types, filters,
+                render(bare, any_term=False) if terms else None)
     total = _count(plan)
     relaxed = False
     if total == 0 and len(terms) > 1:
-        plan = Plan(render(terms, any_term=True), types, filters)
+        plan = Plan(render(terms, any_term=True), types, filters, render(bare, any_term=True))
         total = _count(plan)
         relaxed = total > 0
     offset = (page - 1) * page_size
@@ -323,8 +372,7 @@ def suggest(terms: list[Term_], types: list[str], filters: dict[str, list[str]])
     if not changed:
         return None
     candidate = " ".join(fixed)
-    candidate_terms = parse(candidate + " ")
-    expand(candidate_terms)
+    candidate_terms = expand(parse(candidate + " "))
     render = _tsquery if connection.vendor == "postgresql" else _fts5
     if _count(Plan(render(candidate_terms, any_term=False), types, filters)) == 0:
         return None

@@ -1,0 +1,236 @@
+"""The search layer: same results contract on SQLite FTS5 and PostgreSQL full text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cchub.registry.models import Centre, CompetenceOffer, Service
+from cchub.registry.writes import apply, delete
+from cchub.search.index import rebuild
+from cchub.search.models import Document, ZeroResultQuery
+from cchub.search.query import QueryError, parse, search
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(q: str, **kwargs: Any) -> list[str]:
+    return [h.title for h in search(q, **kwargs).hits]
+
+
+def urls(q: str, **kwargs: Any) -> list[str]:
+    return [h.url for h in search(q, **kwargs).hits]
+
+
+def test_demo_is_indexed() -> None:
+    assert Document.objects.filter(doc_type="centre").count() == Centre.objects.public().count()
+    assert Document.objects.filter(doc_type="service").count() == Service.objects.count()
+    assert Document.objects.filter(doc_type="competence").count() == 78
+
+
+def test_title_outranks_body() -> None:
+    # "REANA" is the service's name and only mentioned in other records' text.
+    assert urls("reana")[0] == "/services/reana/"
+    assert urls("dmponline")[0] == "/services/dmponline/"
+
+
+def test_all_words_must_match_by_default() -> None:
+    results = search("jupyter notebook", log=False)
+    assert not results.relaxed
+    assert "/services/vre-jupyterhub/" in urls("jupyter notebook", page_size=5)
+
+
+def test_phrase_query() -> None:
+    phrase = search('"data lake"', log=False)
+    assert phrase.total > 0 and phrase.hits[0].url == "/services/rucio-datalake/"
+    # The words apart match more records than the phrase.
+    assert search("data lake", log=False).total >= phrase.total
+
+
+def test_prefix_matching_as_you_type() -> None:
+    assert search("observ", log=False).total > 0
+    assert "/centres/escape-vo/" in urls("virtual observ")
+    assert search("observ ", log=False).total == 0 or not parse("observ ")[-1].prefix
+
+
+def test_synonyms_from_the_vocabularies() -> None:
+    # "DMP" is an alternative label of data management planning.
+    assert "/vocabularies/competences/dmp/" in urls("DMP")[:5]
+    assert "/centres/uedin/" in urls("DMP", types=["centre"])
+    # "VO" finds the Virtual Observatory centre.
+    assert "/centres/escape-vo/" in urls("VO", types=["centre"], page_size=3)
+    assert "vo" in search("VO", log=False).synonyms_used
+
+
+def test_relaxed_fallback_for_plain_questions() -> None:
+    results = search("where can I get help publishing my analysis code", log=False)
+    assert results.relaxed and results.total > 0
+    top = [h.url for h in results.hits[:5]]
+    assert {"/services/escape-ossr/", "/centres/escape-ossr/"} & set(top), top
+
+
+def test_did_you_mean_uses_the_index_vocabulary() -> None:
+    results = search("obsrvatory", log=False)
+    assert results.total == 0 and results.suggestion == "observatory"
+    assert search("observatory", log=False).suggestion is None
+
+
+def test_facets_counted_without_their_own_selection() -> None:
+    results = search("", types=["centre"], filters={"cluster": ["escape"], "kind": ["ri-wg"]})
+    assert results.total == 6
+    facets = {name: dict(values) for name, values in results.facets.items()}
+    # Cluster counts keep kind=ri-wg but drop the cluster selection: every WG is ESCAPE's.
+    assert facets["cluster"] == {"escape": 6}
+    # Kind counts keep cluster=escape (9 centres, hand-counted) but drop the kind selection.
+    assert facets["kind"] == {"ri-wg": 6, "cluster": 1, "institutional": 1, "thematic": 1}
+    assert facets["type"] == {"centre": 6}
+
+
+def test_or_inside_a_facet_and_across_facets() -> None:
+    one = search("", types=["centre"], filters={"country": ["IT"]}).total
+    two = search("", types=["centre"], filters={"country": ["IT", "EE"]}).total
+    assert (one, two) == (3, 5)
+    both = search("", types=["centre"], filters={"country": ["IT", "EE"], "kind": ["national"]})
+    assert both.total == 1 and both.hits[0].url == "/centres/garr/"
+
+
+def test_competence_facet_includes_narrower_concepts() -> None:
+    results = search("", types=["centre"], filters={"competence": ["domain-standards"]})
+    found = {h.url for h in results.hits}
+    assert "/centres/escape-vo/" in found  # offers TAP/ADQL, two levels below
+
+
+def test_snippets_highlight_and_escape() -> None:
+    centre = apply(Centre(), {"acronym": "SNIP", "name": "Snippet centre", "kind": "thematic",
+                              "description": "We help with <script>alert(1)</script> notebooks daily."},
+                   None)
+    hit = next(h for h in search("notebooks", types=["centre"], page_size=50).hits
+               if h.url == centre.get_absolute_url())
+    assert "<mark>notebooks</mark>" in hit.snippet and "<script>" not in hit.snippet
+
+
+def test_index_follows_create_update_delete() -> None:
+    centre = apply(Centre(), {"acronym": "ZEBRA", "name": "Zebrafish data centre", "kind": "thematic"}, None)
+    assert urls("zebrafish") == ["/centres/zebra/"]
+    apply(centre, {"name": "Quagga data centre"}, None, partial=True)
+    assert urls("zebrafish") == [] and urls("quagga") == ["/centres/zebra/"]
+    apply(CompetenceOffer(), {"centre": "zebra", "competence": "hpc", "level": "expert"}, None)
+    assert "/centres/zebra/" in urls("quagga supercomputing")
+    delete(centre, None)
+    assert urls("quagga") == []
+
+
+def test_pending_centres_are_not_found() -> None:
+    apply(Centre(), {"acronym": "HIDDEN", "name": "Okapi centre", "kind": "thematic",
+                     "review_state": "pending"}, None)
+    assert urls("okapi") == []
+
+
+def test_failed_import_leaves_the_index_untouched() -> None:
+    from cchub.registry.exchange import import_bytes
+
+    before = Document.objects.count()
+    report = import_bytes("s.csv", b"acronym,name,kind\nNEW-A,Narwhal centre,national\nNEW-B,B,weird\n")
+    assert not report.ok
+    assert Document.objects.count() == before and urls("narwhal") == []
+
+
+def test_sort_by_date_and_stable_pagination() -> None:
+    first = search("data", page=1, page_size=5, log=False)
+    second = search("data", page=2, page_size=5, log=False)
+    assert not {h.url for h in first.hits} & {h.url for h in second.hits}
+    dated = search("data", sort="date", page_size=10, log=False).hits
+    dates = [h.date for h in dated]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_zero_result_queries_are_recorded() -> None:
+    search("xylophone quantum", types=["service"], filters={"category": ["compute"]})
+    logged = ZeroResultQuery.objects.get()
+    assert logged.query == "xylophone quantum" and logged.filters == {"category": ["compute"]}
+
+
+@pytest.mark.parametrize("q", ['"unbalanced', "AND OR NOT", "***", "-", '""', "a" * 400,
+                               "title:foo", "NEAR(a b)", "col:*", "'; drop table x; --", "ü ñ ø"])
+def test_hostile_queries_never_reach_the_engine(q: str) -> None:
+    search(q, log=False)  # no exception: a sensible result
+
+
+def test_bad_parameters_are_query_errors() -> None:
+    with pytest.raises(QueryError):
+        search("x" * 10_000)
+    with pytest.raises(QueryError):
+        search("x", types=["nonsense"])
+    with pytest.raises(QueryError):
+        search("x", filters={"colour": ["red"]})
+    with pytest.raises(QueryError):
+        search("x", sort="random")
+
+
+def test_rebuild_matches_live_index() -> None:
+    live = sorted(Document.objects.values_list("doc_type", "object_id", "title", "keywords"))
+    counts = rebuild()
+    assert counts == {"centre": 29, "service": 53, "competence": 78}
+    assert sorted(Document.objects.values_list("doc_type", "object_id", "title", "keywords")) == live
+    assert urls("reana")[0] == "/services/reana/"
+
+
+# ------------------------------------------------------------------------------ API
+
+
+def test_api_search_contract() -> None:
+    body = Client().get("/api/v1/search?q=virtual+observatory&type=centre&type=service").json()
+    assert body["total"] > 0 and body["results"][0]["url"]
+    assert {r["type"] for r in body["results"]} <= {"centre", "service"}
+    assert body["facets"]["type"]["label"] == "Type"
+    clusters = {v["value"]: v for v in body["facets"]["cluster"]["values"]}
+    assert clusters["escape"]["label"] == "ESCAPE" and clusters["escape"]["count"] > 0
+    assert "<mark>" in "".join(r["snippet"] for r in body["results"])
+
+
+@pytest.mark.parametrize("query,status", [
+    ("q=" + "x" * 10_000, 400), ("q=x&colour=red", 400), ("q=x&type=unicorn", 400),
+    ("q=x&page=0", 400), ("q=x&page_size=1000", 400), ("q=x&sort=random", 400),
+    ("q=x&page=abc", 422), ('q="broken', 200), ("q=***", 200),
+])
+def test_api_bad_queries(query: str, status: int) -> None:
+    response = Client().get(f"/api/v1/search?{query}")
+    assert response.status_code == status, response.content[:200]
+    if status >= 400:
+        assert response.json()["detail"]
+
+
+def test_search_is_in_the_openapi() -> None:
+    spec = Client().get("/api/v1/openapi.json").json()
+    params = {p["name"] for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
+    assert {"q", "type", "page", "cluster", "country", "competence", "category"} <= params
+
+
+# ----------------------------------------------------------------------------- page
+
+
+def test_search_page_and_htmx_partial() -> None:
+    client = Client()
+    page = client.get("/search/?q=rucio").content.decode()
+    assert "Rucio Data Lake" in page and 'name="q"' in page and "<mark>" in page
+    partial = client.get("/search/?q=rucio&type=service", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial and 'hx-swap-oob="true"' in partial and "Rucio Data Lake" in partial
+    suggestion = client.get("/search/?q=obsrvatory").content.decode()
+    assert "Did you mean" in suggestion and "observatory" in suggestion
+    bad = client.get("/search/?q=x&type=unicorn")
+    assert bad.status_code == 400 and "nknown type" in bad.content.decode()
+
+
+def test_every_page_has_the_search_box() -> None:
+    for path in ("/", "/centres/", "/services/reana/"):
+        assert 'action="/search/"' in Client().get(path).content.decode()
+
+
+def test_cli_reindex(capsys: Any) -> None:
+    from cchub.cli import main
+
+    assert main(["reindex", "--type", "service"]) == 0
+    assert "service 53" in capsys.readouterr().out
+    assert main(["reindex", "--type", "nope"]) == 2
