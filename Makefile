@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-sqlite test-postgres lint venv install install-test clean screenshot
+.PHONY: demo test test-sqlite test-postgres lint venv install install-test install-semantic clean screenshot
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,9 +16,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# The semantic extra needs PyTorch; CPU torch 2.13.0 is installed first (a local wheel on
+# these machines) so that nothing pulls the CUDA build.
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test,semantic]'
 	touch $@
+
+install-semantic: $(VENV)/.installed
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[semantic]'
+	$(BIN)/cchub reindex
 
 venv install: $(VENV)/.installed
 

@@ -153,6 +153,13 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     total = sum(counts.values())
     print(f"Indexed {total} records in {seconds:.1f} s ({total / max(seconds, 1e-9):.0f}/s): "
           + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    from cchub.search import semantic
+
+    if semantic.available() and not args.no_vectors:
+        started = time.monotonic()
+        made = semantic.embed_missing(progress=progress_line())
+        print(f"Semantic search: {made} new vector(s) in {time.monotonic() - started:.1f} s "
+              "(unchanged texts keep theirs).")
     return 0
 
 
@@ -200,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_release)
     p = sub.add_parser("reindex", help="rebuild the search index")
     p.add_argument("--type", action="append", default=[], help="only this type (repeatable)")
+    p.add_argument("--no-vectors", action="store_true", help="skip semantic embeddings")
     p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("worker", help="run background tasks")
     p.add_argument("--interval", type=float, default=1.0)

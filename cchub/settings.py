@@ -155,6 +155,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 TASKS_INLINE = env_bool("CCHUB_TASKS_INLINE", False)
+# Hybrid keyword + semantic search when the `semantic` extra is installed.
+SEMANTIC_SEARCH = env_bool("CCHUB_SEMANTIC", True)
 TASKS = {
     "default": {
         "BACKEND": (

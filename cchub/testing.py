@@ -8,3 +8,5 @@ import tempfile
 os.environ.setdefault("CCHUB_TASKS_INLINE", "1")
 os.environ.setdefault("CCHUB_DATA_DIR", tempfile.mkdtemp(prefix="cchub-test-"))
 os.environ.setdefault("CCHUB_MODE", "development")
+# Keyword search is the contract most tests check; tests of hybrid search turn this on.
+os.environ.setdefault("CCHUB_SEMANTIC", "0")

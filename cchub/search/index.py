@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from cchub.search import semantic
 from cchub.search.models import Document, FacetValue, Term
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -144,18 +145,24 @@ def _text(data: DocumentData) -> tuple[str, str, str]:
     return data.title, " ; ".join(k for k in data.keywords if k), data.body
 
 
+def _hash(title: str, keywords: str, body: str) -> str:
+    return semantic.text_hash(semantic.text_for(title, keywords, body))
+
+
 def write(doc_type: str, object_id: Any, data: DocumentData) -> Document:
     title, keywords, body = _text(data)
     with transaction.atomic():
         doc, _ = Document.objects.update_or_create(
             doc_type=doc_type, object_id=str(object_id),
             defaults={"title": title, "keywords": keywords, "body": body, "url": data.url,
-                      "date": data.date, "facets": data.facets},
+                      "date": data.date, "facets": data.facets,
+                      "text_hash": _hash(title, keywords, body)},
         )
         FacetValue.objects.filter(document=doc).delete()
         FacetValue.objects.bulk_create(_facet_rows(doc.pk, data.facets))
         _fts_replace([(doc.pk, title, keywords, body)])
         _add_terms(f"{title} {keywords}")
+        semantic.schedule()
     return doc
 
 
@@ -233,7 +240,7 @@ def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
         title, keywords, body = _text(data)
         docs.append(Document(doc_type=doc_type, object_id=str(object_id), title=title,
                              keywords=keywords, body=body, url=data.url, date=data.date,
-                             facets=data.facets))
+                             facets=data.facets, text_hash=_hash(title, keywords, body)))
     Document.objects.bulk_create(docs, batch_size=500)
     if not all(d.pk for d in docs):  # backends that do not return ids
         ids = dict(Document.objects.filter(doc_type=doc_type, object_id__in=[d.object_id for d in docs])

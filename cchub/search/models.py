@@ -20,6 +20,8 @@ class Document(models.Model):
     date = models.DateTimeField(null=True, blank=True)
     facets = models.JSONField(default=dict)
     indexed_at = models.DateTimeField(auto_now=True)
+    # sha256 of the text that semantic search embeds; its vector is stored once per text
+    text_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         constraints = [
@@ -44,6 +46,19 @@ class FacetValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class Vector(models.Model):
+    """A sentence embedding of one text (the `semantic` extra), shared by every document
+    with that text and kept across rebuilds, so unchanged text is never embedded twice."""
+
+    text_hash = models.CharField(max_length=64, unique=True)
+    model = models.CharField(max_length=80)
+    vector = models.BinaryField()  # float32 little-endian, unit length
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.text_hash[:12]} ({self.model})"
 
 
 class Term(models.Model):

@@ -17,9 +17,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from cchub.search import semantic as vectors
 from cchub.search.index import FACET_LABELS, TYPES, WORD, _load
 from cchub.search.models import Document, Term, ZeroResultQuery
 
@@ -159,15 +161,21 @@ class Plan:
     types: list[str]
     filters: dict[str, list[str]]
     exact: str | None = None  # the same query without synonyms: its matches rank first
+    also_ids: list[int] = field(default_factory=list)  # found by meaning, not by words
 
     def where(self, skip: str | None = None) -> tuple[str, list[Any]]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if self.match is not None:
             if connection.vendor == "postgresql":
-                clauses.append("d.tsv @@ to_tsquery('english', %s)")
+                match = "d.tsv @@ to_tsquery('english', %s)"
             else:
-                clauses.append("d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)")
+                match = "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
             params.append(self.match)
+            if self.also_ids:
+                match = f"({match} OR d.id IN ({', '.join(['%s'] * len(self.also_ids))}))"
+                params.extend(self.also_ids)
+            clauses.append(match)
         if self.types and skip != "type":
             clauses.append(f"d.doc_type IN ({', '.join(['%s'] * len(self.types))})")
             params.extend(self.types)
@@ -287,7 +295,8 @@ def facet_names(types: list[str]) -> list[str]:
 
 
 def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[str]] | None = None,
-           page: int = 1, page_size: int = 20, sort: str = "relevance", log: bool = True) -> Results:
+           page: int = 1, page_size: int = 20, sort: str = "relevance", log: bool = True,
+           semantic: bool | None = None) -> Results:
     _load()
     types = [t for t in (types or []) if t]
     unknown = [t for t in types if t not in TYPES]
@@ -314,7 +323,12 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
         total = _count(plan)
         relaxed = total > 0
     offset = (page - 1) * page_size
-    ranked = _page(plan, sort, offset, page_size) if total else []
+    hybrid = terms and sort == "relevance" and (
+        semantic if semantic is not None else settings.SEMANTIC_SEARCH and vectors.available())
+    if hybrid:
+        ranked, total = _hybrid(q, plan, offset, page_size)
+    else:
+        ranked = _page(plan, sort, offset, page_size) if total else []
     docs = Document.objects.in_bulk([pk for pk, _ in ranked])
     words = [w for t in terms for w in t.words] + [w for t in terms for a in t.alternatives for w in a]
     hits = [Hit(d.doc_type, d.object_id, d.title, d.url, score, snippet(d.body or d.keywords, words),
@@ -328,6 +342,29 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
         facets=_facet_counts(plan, facet_names(types)), relaxed=relaxed, suggestion=suggestion,
         synonyms_used={t.text: [" ".join(a) for a in t.alternatives] for t in terms if t.alternatives},
     )
+
+
+FUSION_DEPTH = 200
+
+
+def _hybrid(q: str, plan: Plan, offset: int, limit: int) -> tuple[list[tuple[int, float]], int]:
+    """Keyword ranks and nearest-neighbour ranks fused; the total counts both."""
+    allowed = None
+    if plan.types or plan.filters:
+        where, params = Plan(None, plan.types, plan.filters).where()
+        allowed = {r[0] for r in _rows(f"SELECT d.id FROM search_document d WHERE {where}", params)}
+    near = [doc_id for doc_id, _ in vectors.nearest(q, allowed, k=100)]
+    keyword = [doc_id for doc_id, _ in _page(plan, "relevance", 0, FUSION_DEPTH)] if plan.match else []
+    fused = vectors.fuse([keyword, near])
+    plan.also_ids = [i for i in near if i not in set(keyword)]
+    total = _count(plan)
+    hits = fused[offset:offset + limit]
+    if len(hits) < limit and total > len(fused):
+        seen = {i for i, _ in fused}
+        start = FUSION_DEPTH + max(0, offset - len(fused))
+        more = _page(Plan(plan.match, plan.types, plan.filters, plan.exact), "relevance", start, limit)
+        hits += [(i, 0.0) for i, _ in more if i not in seen][: limit - len(hits)]
+    return hits, total
 
 
 def snippet(text: str, words: list[str], size: int = 32) -> str:
