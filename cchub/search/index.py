@@ -159,7 +159,7 @@ def write(doc_type: str, object_id: Any, data: DocumentData) -> Document:
                       "text_hash": _hash(title, keywords, body)},
         )
         FacetValue.objects.filter(document=doc).delete()
-        FacetValue.objects.bulk_create(_facet_rows(doc.pk, data.facets))
+        FacetValue.objects.bulk_create(_facet_rows(doc.pk, {"type": [doc_type], **data.facets}))
         _fts_replace([(doc.pk, title, keywords, body)])
         _add_terms(f"{title} {keywords}")
         semantic.schedule()
@@ -247,7 +247,8 @@ def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
                    .values_list("object_id", "pk"))
         for d in docs:
             d.pk = ids[d.object_id]
-    facets = [row for d, (_, data) in zip(docs, items, strict=True) for row in _facet_rows(d.pk, data.facets)]
+    facets = [row for d, (_, data) in zip(docs, items, strict=True)
+              for row in _facet_rows(d.pk, {"type": [doc_type], **data.facets})]
     FacetValue.objects.bulk_create(facets, batch_size=2000)
     _fts_replace([(d.pk, d.title, d.keywords, d.body) for d in docs])
     _add_terms(" ".join(f"{d.title} {d.keywords}" for d in docs))

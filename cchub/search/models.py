@@ -41,7 +41,7 @@ class FacetValue(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["name", "value", "document"]),
-            models.Index(fields=["document", "name"]),
+            models.Index(fields=["document", "name", "value"]),
         ]
 
     def __str__(self) -> str:

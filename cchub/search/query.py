@@ -241,20 +241,40 @@ def _page(plan: Plan, sort: str, offset: int, limit: int) -> list[tuple[int, flo
     return [(r[0], 0.0) for r in _rows(sql, [*params, limit, offset])]
 
 
-def _facet_counts(plan: Plan, names: list[str]) -> dict[str, list[tuple[str, int]]]:
-    result: dict[str, list[tuple[str, int]]] = {}
-    where, params = plan.where(skip="type")
-    result["type"] = [(r[0], int(r[1])) for r in _rows(
-        f"SELECT d.doc_type, COUNT(*) FROM search_document d WHERE {where} "
-        "GROUP BY d.doc_type ORDER BY 2 DESC", params)]
-    for name in names:
-        where, params = plan.where(skip=name)
+FACET_EXACT_LIMIT = 2000
+
+
+def _facet_counts(plan: Plan, names: list[str], total: int) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+    """Counts per facet value over the matches, and whether they are exact.
+
+    Facets without a selection share one grouped query; a facet with a selection is counted
+    without it. Each query starts from the matching documents and reads their facet values
+    from a covering index. Up to FACET_EXACT_LIMIT matches the counts are exact; beyond, they
+    are estimated from the first FACET_EXACT_LIMIT matches and scaled to the total."""
+    names = ["type", *[n for n in names if n != "type"]]
+    selected = [n for n in names if (n == "type" and plan.types) or plan.filters.get(n)]
+    result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
+    groups = [(None, [n for n in names if n not in selected])] + [(n, [n]) for n in selected]
+    exact = True
+    for skip, group in groups:
+        if not group:
+            continue
+        where, params = plan.where(skip=skip)
+        matched = total if skip is None else int(_rows(
+            f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
+        sampled = matched > FACET_EXACT_LIMIT
+        exact = exact and not sampled
         rows = _rows(
-            "SELECT fv.value, COUNT(*) FROM search_facetvalue fv JOIN search_document d "
-            f"ON d.id = fv.document_id WHERE fv.name = %s AND {where} "
-            "GROUP BY fv.value ORDER BY 2 DESC, fv.value LIMIT 60", [name, *params])
-        result[name] = [(r[0], int(r[1])) for r in rows]
-    return result
+            f"SELECT fv.name, fv.value, COUNT(*) FROM (SELECT d.id FROM search_document d WHERE {where} "
+            "LIMIT %s) m CROSS JOIN search_facetvalue fv WHERE fv.document_id = m.id AND fv.name IN ("
+            + ", ".join(["%s"] * len(group)) + ") GROUP BY fv.name, fv.value",
+            [*params, FACET_EXACT_LIMIT, *group])
+        scale = matched / FACET_EXACT_LIMIT if sampled else 1.0
+        for name, value, count in rows:
+            result[name].append((value, max(1, round(int(count) * scale))))
+    for name in result:
+        result[name] = sorted(result[name], key=lambda vc: (-vc[1], vc[0]))[:60]
+    return result, exact
 
 
 # ------------------------------------------------------------------------- results
@@ -281,6 +301,7 @@ class Results:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     relaxed: bool = False
+    facets_exact: bool = True
     suggestion: str | None = None
     synonyms_used: dict[str, list[str]] = field(default_factory=dict)
 
@@ -334,12 +355,13 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     hits = [Hit(d.doc_type, d.object_id, d.title, d.url, score, snippet(d.body or d.keywords, words),
                 d.date, d.facets)
             for pk, score in ranked if (d := docs.get(pk))]
-    suggestion = suggest(terms, types, filters) if terms and total < 3 else None
+    suggestion = suggest(terms, types, filters) if terms and total == 0 else None
     if total == 0 and terms and log:
         ZeroResultQuery.objects.create(query=q[:500], doc_types=types, filters=filters)
+    facets, facets_exact = _facet_counts(plan, facet_names(types), total)
     return Results(
         query=q, total=total, page=page, page_size=page_size, hits=hits,
-        facets=_facet_counts(plan, facet_names(types)), relaxed=relaxed, suggestion=suggestion,
+        facets=facets, facets_exact=facets_exact, relaxed=relaxed, suggestion=suggestion,
         synonyms_used={t.text: [" ".join(a) for a in t.alternatives] for t in terms if t.alternatives},
     )
 
@@ -397,7 +419,7 @@ def suggest(terms: list[Term_], types: list[str], filters: dict[str, list[str]])
                     term.prefix and Term.objects.filter(term__startswith=word).exists()):
                 new_words.append(word)
                 continue
-            pool = list(Term.objects.filter(term__startswith=word[0]).values_list("term", flat=True)[:20000])
+            pool = list(Term.objects.filter(term__startswith=word[:2]).values_list("term", flat=True)[:5000])
             pool = [p for p in pool if abs(len(p) - len(word)) <= 2]
             close = difflib.get_close_matches(word, pool, n=1, cutoff=0.75)
             if close:

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [
                     models.Index(fields=["name", "value", "document"], name="search_face_name_b2e1ce_idx"),
-                    models.Index(fields=["document", "name"], name="search_face_documen_837c37_idx"),
+                    models.Index(fields=["document", "name", "value"], name="search_face_documen_e07ea8_idx"),
                 ],
             },
         ),
