@@ -9,6 +9,7 @@ kept in step by signals (inside the writer's transaction) and rebuilt by ``rebui
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from cchub.search import semantic
 from cchub.search.models import Document, FacetValue, Term
@@ -159,16 +161,24 @@ def write(doc_type: str, object_id: Any, data: DocumentData) -> Document:
                       "text_hash": _hash(title, keywords, body)},
         )
         FacetValue.objects.filter(document=doc).delete()
-        FacetValue.objects.bulk_create(_facet_rows(doc.pk, {"type": [doc_type], **data.facets}))
+        _insert_facets(_facet_rows(doc.pk, {"type": [doc_type], **data.facets}))
         _fts_replace([(doc.pk, title, keywords, body)])
         _add_terms(f"{title} {keywords}")
         semantic.schedule()
     return doc
 
 
-def _facet_rows(doc_id: int, facets: dict[str, list[str]]) -> list[FacetValue]:
-    return [FacetValue(document_id=doc_id, name=name, value=str(value)[:120])
+def _facet_rows(doc_id: int, facets: dict[str, list[str]]) -> list[tuple[int, str, str]]:
+    return [(doc_id, name[:30], str(value)[:120])
             for name, values in facets.items() for value in dict.fromkeys(values) if value]
+
+
+def _insert_facets(rows: list[tuple[int, str, str]]) -> None:
+    # Plain executemany: building a model instance per facet value costs more than the insert.
+    if rows:
+        with connection.cursor() as cur:
+            table = FacetValue._meta.db_table
+            cur.executemany(f"INSERT INTO {table} (document_id, name, value) VALUES (%s, %s, %s)", rows)
 
 
 def remove(doc_type: str, object_id: Any) -> None:
@@ -197,7 +207,9 @@ def _fts_delete(ids: list[int]) -> None:
 def _add_terms(text: str) -> None:
     words = {w for w in WORD.findall(text.lower()) if 3 <= len(w) <= 40 and not w.isdigit()}
     if words:
-        Term.objects.bulk_create([Term(term=w) for w in words], ignore_conflicts=True)
+        with connection.cursor() as cur:
+            sql = f"INSERT INTO {Term._meta.db_table} (term) VALUES (%s) ON CONFLICT (term) DO NOTHING"
+            cur.executemany(sql, [(w,) for w in sorted(words)])
 
 
 def rebuild(names: list[str] | None = None, progress: Callable[[str, int, int], None] | None = None,
@@ -241,15 +253,26 @@ def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
         docs.append(Document(doc_type=doc_type, object_id=str(object_id), title=title,
                              keywords=keywords, body=body, url=data.url, date=data.date,
                              facets=data.facets, text_hash=_hash(title, keywords, body)))
-    Document.objects.bulk_create(docs, batch_size=500)
-    if not all(d.pk for d in docs):  # backends that do not return ids
-        ids = dict(Document.objects.filter(doc_type=doc_type, object_id__in=[d.object_id for d in docs])
+    # Plain executemany, then read the ids back: the ORM's per-object work dominated indexing.
+    now = timezone.now()
+    date_field = Document._meta.get_field("date")
+    rows = [(d.doc_type, d.object_id, d.title, d.keywords, d.body, d.url,
+             date_field.get_db_prep_value(d.date, connection), json.dumps(d.facets), now, d.text_hash)
+            for d in docs]
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {Document._meta.db_table} (doc_type, object_id, title, keywords, body, url, date, "
+            "facets, indexed_at, text_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+    ids: dict[str, int] = {}
+    object_ids = [d.object_id for d in docs]
+    for start in range(0, len(object_ids), 500):
+        ids.update(Document.objects.filter(doc_type=doc_type, object_id__in=object_ids[start:start + 500])
                    .values_list("object_id", "pk"))
-        for d in docs:
-            d.pk = ids[d.object_id]
+    for d in docs:
+        d.pk = ids[d.object_id]
     facets = [row for d, (_, data) in zip(docs, items, strict=True)
               for row in _facet_rows(d.pk, {"type": [doc_type], **data.facets})]
-    FacetValue.objects.bulk_create(facets, batch_size=2000)
+    _insert_facets(facets)
     _fts_replace([(d.pk, d.title, d.keywords, d.body) for d in docs])
     _add_terms(" ".join(f"{d.title} {d.keywords}" for d in docs))
     return len(docs)
