@@ -162,6 +162,7 @@ class Plan:
     filters: dict[str, list[str]]
     exact: str | None = None  # the same query without synonyms: its matches rank first
     also_ids: list[int] = field(default_factory=list)  # found by meaning, not by words
+    materialised: bool = False  # SQLite: the matches of ``match`` are in temp.search_hits
 
     def where(self, skip: str | None = None) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -169,9 +170,12 @@ class Plan:
         if self.match is not None:
             if connection.vendor == "postgresql":
                 match = "d.tsv @@ to_tsquery('english', %s)"
+                params.append(self.match)
+            elif self.materialised:
+                match = "d.id IN (SELECT id FROM temp.search_hits)"
             else:
                 match = "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
-            params.append(self.match)
+                params.append(self.match)
             if self.also_ids:
                 match = f"({match} OR d.id IN ({', '.join(['%s'] * len(self.also_ids))}))"
                 params.extend(self.also_ids)
@@ -197,7 +201,23 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cur.fetchall())
 
 
+def _materialise(plan: Plan) -> Plan:
+    """SQLite: evaluate the FTS match once and keep its rowids in a per-connection temporary
+    table, so that counting and every facet query reuse them instead of matching again."""
+    if connection.vendor != "sqlite" or plan.match is None:
+        return plan
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")
+        cur.execute("DELETE FROM temp.search_hits")
+        cur.execute("INSERT INTO temp.search_hits SELECT rowid FROM search_fts WHERE search_fts MATCH %s",
+                    [plan.match])
+    plan.materialised = True
+    return plan
+
+
 def _count(plan: Plan) -> int:
+    if plan.materialised and not (plan.types or plan.filters or plan.also_ids):
+        return int(_rows("SELECT COUNT(*) FROM temp.search_hits", [])[0][0])
     where, params = plan.where()
     return int(_rows(f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
 
@@ -335,12 +355,12 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     terms = expand(parse(q))
     render = _tsquery if connection.vendor == "postgresql" else _fts5
     bare = [Term_(t.words, t.prefix, t.phrase) for t in terms]
-    plan = Plan(render(terms, any_term=False) if terms else None, types, filters,
-                render(bare, any_term=False) if terms else None)
+    plan = _materialise(Plan(render(terms, any_term=False) if terms else None, types, filters,
+                             render(bare, any_term=False) if terms else None))
     total = _count(plan)
     relaxed = False
     if total == 0 and len(terms) > 1:
-        plan = Plan(render(terms, any_term=True), types, filters, render(bare, any_term=True))
+        plan = _materialise(Plan(render(terms, any_term=True), types, filters, render(bare, any_term=True)))
         total = _count(plan)
         relaxed = total > 0
     offset = (page - 1) * page_size
