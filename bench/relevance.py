@@ -54,7 +54,7 @@ def main() -> int:
         recalls, rrs, misses = [], [], []
         for q, expected in labelled:
             results = search(q, page_size=50, log=False, semantic=(mode == "hybrid"))
-            if results.total == 0 and results.suggestion:
+            if results.suggestion:  # the page offers it; a user who misspelled follows it
                 results = search(results.suggestion, page_size=50, log=False, semantic=(mode == "hybrid"))
             urls = [h.url for h in results.hits]
             recalls.append(len(set(expected) & set(urls[:10])) / len(expected))

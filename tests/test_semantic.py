@@ -88,3 +88,7 @@ def test_keyword_search_alone_when_switched_off(settings: Any) -> None:
     settings.SEMANTIC_SEARCH = False
     assert search("I need lots of CPU hours for my simulations", log=False).total >= 0
     assert top("reana", 1) == ["/services/reana/"]
+
+
+def test_misspelling_still_gets_a_suggestion_in_hybrid_mode() -> None:
+    assert search("obsrvatory", log=False).suggestion == "observatory"

@@ -364,6 +364,7 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
         total = _count(plan)
         relaxed = total > 0
     offset = (page - 1) * page_size
+    keyword_total = total
     hybrid = terms and sort == "relevance" and (
         semantic if semantic is not None else settings.SEMANTIC_SEARCH and vectors.available())
     if hybrid:
@@ -375,7 +376,8 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     hits = [Hit(d.doc_type, d.object_id, d.title, d.url, score, snippet(d.body or d.keywords, words),
                 d.date, d.facets)
             for pk, score in ranked if (d := docs.get(pk))]
-    suggestion = suggest(terms, types, filters) if terms and total == 0 else None
+    # A misspelling may still have neighbours by meaning; the suggestion follows the words.
+    suggestion = suggest(terms, types, filters) if terms and keyword_total == 0 else None
     if total == 0 and terms and log:
         ZeroResultQuery.objects.create(query=q[:500], doc_types=types, filters=filters)
     facets, facets_exact = _facet_counts(plan, facet_names(types), total)
