@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,39 +119,38 @@ def expand(terms: list[Term_]) -> list[Term_]:
 # ------------------------------------------------------------------------- engines
 
 
-def _fts5(terms: list[Term_], any_term: bool) -> str:
-    def quote(words: list[str], prefix: bool = False) -> str:
-        return '"' + " ".join(words) + '"' + ("*" if prefix else "")
+def _ts_phrase(words: list[str], prefix: bool) -> str:
+    parts = [w + (":*" if prefix and i == len(words) - 1 else "") for i, w in enumerate(words)]
+    return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one engine writes a phrase (a single word is a one-word phrase) and the operators."""
+
+    phrase: Callable[[list[str], bool], str]  # (words, last word is a prefix) -> operand
+    all_of: str
+    any_of: str
+
+
+FTS5 = Dialect(phrase=lambda words, prefix: '"' + " ".join(words) + '"' + ("*" if prefix else ""),
+               all_of=" AND ", any_of=" OR ")
+TSQUERY = Dialect(phrase=_ts_phrase, all_of=" & ", any_of=" | ")
+
+
+def render_query(terms: list[Term_], any_term: bool, dialect: Dialect | None = None) -> str:
+    """The engine's query for ``terms``: each term (its words, or a synonym) as one group."""
+    d = dialect or (TSQUERY if connection.vendor == "postgresql" else FTS5)
 
     def own(t: Term_) -> str:
         if t.phrase or len(t.words) == 1:
-            return quote(t.words, t.prefix)
+            return d.phrase(t.words, t.prefix)
         last = len(t.words) - 1
-        return "(" + " AND ".join(quote([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
+        return "(" + d.all_of.join(d.phrase([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
 
-    groups = []
-    for t in terms:
-        options = [own(t)] + [quote(a) for a in t.alternatives]
-        groups.append("(" + " OR ".join(options) + ")")
-    return (" OR " if any_term else " AND ").join(groups)
-
-
-def _tsquery(terms: list[Term_], any_term: bool) -> str:
-    def render(words: list[str], prefix: bool = False) -> str:
-        parts = [w + (":*" if prefix and i == len(words) - 1 else "") for i, w in enumerate(words)]
-        return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
-
-    def own(t: Term_) -> str:
-        if t.phrase or len(t.words) == 1:
-            return render(t.words, t.prefix)
-        last = len(t.words) - 1
-        return "(" + " & ".join(render([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
-
-    groups = []
-    for t in terms:
-        options = [own(t)] + [render(a) for a in t.alternatives]
-        groups.append("(" + " | ".join(options) + ")")
-    return (" | " if any_term else " & ").join(groups)
+    groups = ["(" + d.any_of.join([own(t)] + [d.phrase(a, False) for a in t.alternatives]) + ")"
+              for t in terms]
+    return (d.any_of if any_term else d.all_of).join(groups)
 
 
 @dataclass
@@ -353,7 +353,7 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     if len(q or "") > MAX_QUERY:
         raise QueryError(f"the query is longer than {MAX_QUERY} characters")
     terms = expand(parse(q))
-    render = _tsquery if connection.vendor == "postgresql" else _fts5
+    render = render_query
     bare = [Term_(t.words, t.prefix, t.phrase) for t in terms]
     plan = _materialise(Plan(render(terms, any_term=False) if terms else None, types, filters,
                              render(bare, any_term=False) if terms else None))
@@ -454,7 +454,7 @@ def suggest(terms: list[Term_], types: list[str], filters: dict[str, list[str]])
         return None
     candidate = " ".join(fixed)
     candidate_terms = expand(parse(candidate + " "))
-    render = _tsquery if connection.vendor == "postgresql" else _fts5
+    render = render_query
     if _count(Plan(render(candidate_terms, any_term=False), types, filters)) == 0:
         return None
     return candidate
