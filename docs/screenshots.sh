@@ -15,4 +15,5 @@ shot centres 1280 1100 "/centres/?cluster=escape"
 shot centre 1280 1300 /centres/escape-cc/
 shot competence 1280 1000 /vocabularies/competences/ivoa-tap-adql/
 shot centre-phone 390 1200 /centres/escape-vre/
+shot search 1280 1000 "/search/?q=where+can+I+publish+my+analysis+code"
 echo "screenshots written to $OUT"
