@@ -27,8 +27,8 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
+from cchub.registry.queries import CENTRE_FILTERS, filter_centres
 from cchub.vocab.models import Concept
-from cchub.vocab.tree import subtree_ids
 
 router = Router()
 
@@ -160,24 +160,12 @@ def visible_centres(user: Any) -> QuerySet[Centre]:
     return qs.public()
 
 
-def filter_centres(qs: QuerySet[Any], f: Any, user: Any) -> QuerySet[Any]:
+def _filter_centres_api(qs: QuerySet[Any], f: Any, user: Any) -> QuerySet[Any]:
     if f.review_state and is_network_admin(user):
         qs = qs.filter(review_state=f.review_state)
     elif not f.review_state:
         qs = qs.filter(review_state=Centre.APPROVED)
-    if f.cluster:
-        qs = qs.filter(clusters__slug=f.cluster)
-    if f.country:
-        code = f.country.upper()
-        # JSON containment is not portable across SQLite and PostgreSQL; match the code token.
-        qs = qs.filter(countries__icontains=f'"{code}"')
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.competence:
-        qs = qs.filter(offers__competence__in=subtree_ids(COMPETENCES, [f.competence]))
-    return _search(qs, f.q, "acronym", "name", "description").distinct()
+    return filter_centres(qs, f.q or "", {name: [getattr(f, name) or ""] for name in CENTRE_FILTERS})
 
 
 def serialize_centre(obj: Centre, user: Any) -> dict[str, Any]:
@@ -200,7 +188,7 @@ def prepare_centre(user: Any, data: dict[str, Any], obj: Any) -> dict[str, Any]:
 
 add_crud(router, Resource(
     name="centres", model=Centre, schema=CentreIn, filters=CentreFilters,
-    queryset=visible_centres, filter=filter_centres, serialize=serialize_centre,
+    queryset=visible_centres, filter=_filter_centres_api, serialize=serialize_centre,
     can_create=lambda user, data: can_propose_centre(user),
     can_change=lambda user, obj, data: can_edit(user, obj),
     can_delete=lambda user, obj: is_network_admin(user),

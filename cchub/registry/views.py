@@ -31,6 +31,7 @@ from cchub.accounts.permissions import (
 from cchub.history.models import Change
 from cchub.history.recorder import history_for, record
 from cchub.lib.countries import country_name
+from cchub.lib.http import is_htmx
 from cchub.registry.exchange import export_registry
 from cchub.registry.forms import (
     CentreForm,
@@ -54,15 +55,11 @@ from cchub.registry.models import (
     Release,
     Service,
 )
+from cchub.registry.queries import CENTRE_FILTERS, filter_centres
 from cchub.registry.releases import ReleaseError, compare, previous_release, publish_release
 from cchub.registry.writes import RecordInvalid, apply, delete
 from cchub.vocab.models import Concept
-from cchub.vocab.tree import subtree_ids, top_ids
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """A partial-page request from htmx (django-htmx's middleware sets ``request.htmx``)."""
-    return bool(getattr(request, "htmx", False))
+from cchub.vocab.tree import top_ids
 
 
 def signed_in(request: HttpRequest) -> Any:
@@ -108,32 +105,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # ---------------------------------------------------------------------------- centres
 
-CENTRE_FILTERS = ("q", "cluster", "country", "kind", "competence", "status")
-
-
 def _filtered_centres(params: Any, skip: str | None = None) -> QuerySet[Centre]:
-    qs = Centre.objects.public()
-    q = params.get("q", "").strip()
-    if q and skip != "q":
-        qs = qs.filter(Q(acronym__icontains=q) | Q(name__icontains=q) | Q(description__icontains=q))
-    for name in ("cluster", "country", "kind", "competence", "status"):
-        values = [v for v in params.getlist(name) if v]
-        if not values or name == skip:
-            continue
-        if name == "cluster":
-            qs = qs.filter(clusters__slug__in=values)
-        elif name == "country":
-            cond = Q()
-            for v in values:
-                cond |= Q(countries__icontains=f'"{v.upper()}"')
-            qs = qs.filter(cond)
-        elif name == "kind":
-            qs = qs.filter(kind__in=values)
-        elif name == "status":
-            qs = qs.filter(status__in=values)
-        elif name == "competence":
-            qs = qs.filter(offers__competence__in=subtree_ids(COMPETENCES, values))
-    return qs.distinct()
+    """Public centres matching the request's filters, leaving out ``skip`` (for facet counts)."""
+    filters = {name: params.getlist(name) for name in CENTRE_FILTERS if name != skip}
+    return filter_centres(Centre.objects.public(), "" if skip == "q" else params.get("q", ""), filters)
 
 
 def _count_by(qs: QuerySet[Any], field: str) -> Counter[str]:
@@ -194,7 +169,7 @@ def centre_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page, "facets": _facets(request.GET), "q": request.GET.get("q", ""),
         "querystring": params.urlencode(), "total": page.paginator.count,
-        "active": any(request.GET.getlist(n) for n in CENTRE_FILTERS),
+        "active": any(request.GET.getlist(n) for n in ("q", *CENTRE_FILTERS)),
     }
     template = "registry/_centre_results.html" if is_htmx(request) else "registry/centre_list.html"
     return render(request, template, context)

@@ -44,7 +44,7 @@ class QueryError(ValueError):
 
 
 @dataclass
-class Term_:
+class QueryTerm:
     words: list[str]
     prefix: bool = False  # the last word may be the start of a longer word
     phrase: bool = False  # the words must stand together, in order
@@ -55,20 +55,20 @@ class Term_:
         return " ".join(self.words)
 
 
-def parse(q: str) -> list[Term_]:
+def parse(q: str) -> list[QueryTerm]:
     """Words and quoted phrases; an unbalanced quote is ignored; operators are just words."""
     q = (q or "")[:MAX_QUERY]
     if q.count('"') % 2:
         q = q[::-1].replace('"', "", 1)[::-1]
-    terms: list[Term_] = []
+    terms: list[QueryTerm] = []
     for phrase, word in re.findall(r'"([^"]*)"|(\S+)', q):
         words = WORD.findall((phrase or word).lower())
         if not words:
             continue
         if phrase:
-            terms.append(Term_(words, phrase=len(words) > 1))
+            terms.append(QueryTerm(words, phrase=len(words) > 1))
         else:
-            terms.extend(Term_([w]) for w in words)
+            terms.extend(QueryTerm([w]) for w in words)
     if terms and q and not q.endswith((" ", '"')) and len(terms[-1].words) == 1:
         last = terms[-1]
         last.prefix = len(last.words[0]) >= 2
@@ -94,11 +94,11 @@ def synonyms() -> dict[str, list[list[str]]]:
     return table
 
 
-def expand(terms: list[Term_]) -> list[Term_]:
+def expand(terms: list[QueryTerm]) -> list[QueryTerm]:
     """Attach synonyms; consecutive words that form a vocabulary label become one term
     (matching the words, or the label's other labels)."""
     table = synonyms()
-    merged: list[Term_] = []
+    merged: list[QueryTerm] = []
     i = 0
     while i < len(terms):
         term = terms[i]
@@ -108,7 +108,7 @@ def expand(terms: list[Term_]) -> list[Term_]:
                 if all(len(t.words) == 1 and not t.phrase for t in run):
                     words = [t.words[0] for t in run]
                     if " ".join(words) in table:
-                        term = Term_(words, prefix=run[-1].prefix)
+                        term = QueryTerm(words, prefix=run[-1].prefix)
                         break
         term.alternatives = table.get(term.text, [])[:6]
         merged.append(term)
@@ -138,11 +138,11 @@ FTS5 = Dialect(phrase=lambda words, prefix: '"' + " ".join(words) + '"' + ("*" i
 TSQUERY = Dialect(phrase=_ts_phrase, all_of=" & ", any_of=" | ")
 
 
-def render_query(terms: list[Term_], any_term: bool, dialect: Dialect | None = None) -> str:
+def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None = None) -> str:
     """The engine's query for ``terms``: each term (its words, or a synonym) as one group."""
     d = dialect or (TSQUERY if connection.vendor == "postgresql" else FTS5)
 
-    def own(t: Term_) -> str:
+    def own(t: QueryTerm) -> str:
         if t.phrase or len(t.words) == 1:
             return d.phrase(t.words, t.prefix)
         last = len(t.words) - 1
@@ -354,7 +354,7 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
         raise QueryError(f"the query is longer than {MAX_QUERY} characters")
     terms = expand(parse(q))
     render = render_query
-    bare = [Term_(t.words, t.prefix, t.phrase) for t in terms]
+    bare = [QueryTerm(t.words, t.prefix, t.phrase) for t in terms]
     plan = _materialise(Plan(render(terms, any_term=False) if terms else None, types, filters,
                              render(bare, any_term=False) if terms else None))
     total = _count(plan)
@@ -430,7 +430,7 @@ def snippet(text: str, words: list[str], size: int = 32) -> str:
     return ("… " if start else "") + out + (" …" if start + size < len(tokens) else "")
 
 
-def suggest(terms: list[Term_], types: list[str], filters: dict[str, list[str]]) -> str | None:
+def suggest(terms: list[QueryTerm], types: list[str], filters: dict[str, list[str]]) -> str | None:
     """"Did you mean": replace words the index does not know by close ones it does."""
     changed = False
     fixed: list[str] = []

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from cchub.lib.http import is_htmx
 from cchub.search.api import FACET_PARAMS, SearchParams, results_payload, run_search
 from cchub.search.index import TYPES, value_labels
 from cchub.search.query import QueryError
@@ -43,7 +44,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "chosen": chosen, "types": list(TYPES.values()), "querystring": params.urlencode(),
         "pages": _pages(payload),
     }
-    template = "search/_results.html" if getattr(request, "htmx", False) else "search/search.html"
+    template = "search/_results.html" if is_htmx(request) else "search/search.html"
     return render(request, template, context, status=400 if error else 200)
 
 
