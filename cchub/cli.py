@@ -19,7 +19,8 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+
+from cchub.lib.progress import progress_line
 
 
 def _setup() -> None:
@@ -83,27 +84,6 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
-def progress_line() -> Any:
-    """A progress printer for long operations: one updating line on a terminal."""
-    tty = sys.stderr.isatty()
-    last_what = [""]
-    last_at = [0.0]
-
-    def show(what: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done != total and what == last_what[0] and now - last_at[0] < 0.2:
-            return
-        last_what[0], last_at[0] = what, now
-        line = f"  {what}: {done}/{total}"
-        if tty:
-            sys.stderr.write(f"\r{line:<40}" + ("\n" if done == total else ""))
-        elif done == total:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    return show
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     from cchub.registry.exchange import import_file
 
@@ -140,9 +120,9 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from cchub.search.index import TYPES, _load, rebuild
+    from cchub.search.index import TYPES, load_types, rebuild
 
-    _load()
+    load_types()
     unknown = [t for t in args.type if t not in TYPES]
     if unknown:
         print(f"Unknown type(s): {', '.join(unknown)}; known: {', '.join(TYPES)}", file=sys.stderr)

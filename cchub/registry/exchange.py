@@ -35,7 +35,7 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
-from cchub.registry.writes import RecordInvalid, apply
+from cchub.registry.writes import RecordInvalid, apply, delete
 from cchub.vocab.loading import SchemeInvalid, export_scheme, upsert_scheme
 from cchub.vocab.models import ConceptScheme
 
@@ -308,8 +308,6 @@ def _apply_row(section: str, i: int, row: Any, user: Any, report: Report, note: 
 def _replace_children(section: str, rows: list[Any], data: dict[str, Any], user: Any,
                       report: Report, note: str) -> None:
     """Contacts and offers of the centres in the file become exactly what the file says."""
-    from cchub.registry.writes import delete
-
     model: type[models.Model] = ContactPoint if section == "contacts" else CompetenceOffer
     slugs = {c.get("slug") for c in data.get("centres") or [] if isinstance(c, dict)}
     slugs |= {r.get("centre") for r in rows if isinstance(r, dict)}

@@ -69,7 +69,7 @@ def value_labels(name: str, values: list[str]) -> dict[str, str]:
 
 
 def watched_models() -> set[type[models.Model]]:
-    _load()
+    load_types()
     found: set[type[models.Model]] = set()
     for t in TYPES.values():
         found.add(t.model)
@@ -77,7 +77,7 @@ def watched_models() -> set[type[models.Model]]:
     return found
 
 
-def _load() -> None:
+def load_types() -> None:
     """Import every app's search.py so that its types are registered."""
     from importlib import import_module
 
@@ -215,7 +215,7 @@ def _add_terms(text: str) -> None:
 def rebuild(names: list[str] | None = None, progress: Callable[[str, int, int], None] | None = None,
             batch: int = 500) -> dict[str, int]:
     """Rebuild the index of the given types (all by default); returns documents per type."""
-    _load()
+    load_types()
     counts: dict[str, int] = {}
     for name in names or list(TYPES):
         t = TYPES[name]

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from cchub.search import semantic as vectors
-from cchub.search.index import FACET_LABELS, TYPES, WORD, _load
+from cchub.search.index import FACET_LABELS, TYPES, WORD, load_types
 from cchub.search.models import Document, Term, ZeroResultQuery
 
 MAX_QUERY = 500
@@ -327,7 +327,7 @@ class Results:
 
 
 def facet_names(types: list[str]) -> list[str]:
-    _load()
+    load_types()
     names: list[str] = []
     for t in TYPES.values():
         if not types or t.name in types:
@@ -338,7 +338,7 @@ def facet_names(types: list[str]) -> list[str]:
 def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[str]] | None = None,
            page: int = 1, page_size: int = 20, sort: str = "relevance", log: bool = True,
            semantic: bool | None = None) -> Results:
-    _load()
+    load_types()
     types = [t for t in (types or []) if t]
     unknown = [t for t in types if t not in TYPES]
     if unknown:

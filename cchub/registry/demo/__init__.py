@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cchub.lib.progress import progress_line
 from cchub.registry.exchange import Report, import_registry_json
 from cchub.vocab.loading import ensure_builtin_vocabularies
 
@@ -18,8 +19,6 @@ def load_demo(progress: bool = False) -> Report:
     if progress:
         print(f"Loading the demo network from {NETWORK.name} ...", flush=True)
     data = json.loads(NETWORK.read_text(encoding="utf-8"))
-    from cchub.cli import progress_line
-
     report = import_registry_json(data, None, note="demo network",
                                   progress=progress_line() if progress else None)
     for problem in report.problems:
