@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cchub.vocab",
     "cchub.registry",
     "cchub.search",
+    "cchub.support",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,19 @@ LANGUAGES: dict[str, str] = {
     "sq": "Albanian", "sr": "Serbian", "sv": "Swedish", "tr": "Turkish", "uk": "Ukrainian",
 }
 
+# Adjectives people write instead of the country's name ("an Italian group", "Danish HPC").
+DEMONYMS: dict[str, list[str]] = {
+    "AT": ["austrian"], "BE": ["belgian", "flemish", "walloon"], "BG": ["bulgarian"],
+    "CH": ["swiss"], "CY": ["cypriot"], "CZ": ["czech"], "DE": ["german"], "DK": ["danish"],
+    "EE": ["estonian"], "ES": ["spanish", "catalan"], "FI": ["finnish"], "FR": ["french"],
+    "GB": ["british", "scottish", "english", "welsh"], "GR": ["greek", "hellenic"],
+    "HR": ["croatian"], "HU": ["hungarian"], "IE": ["irish"], "IS": ["icelandic"],
+    "IT": ["italian"], "LT": ["lithuanian"], "LU": ["luxembourgish"], "LV": ["latvian"],
+    "NL": ["dutch"], "NO": ["norwegian"], "PL": ["polish"], "PT": ["portuguese"],
+    "RO": ["romanian"], "RS": ["serbian"], "SE": ["swedish"], "SI": ["slovenian"],
+    "SK": ["slovak"], "TR": ["turkish"], "UA": ["ukrainian"],
+}
+
 
 def country_name(code: str) -> str:
     return COUNTRIES.get(code, code)

@@ -1,0 +1,99 @@
+"""Routing accuracy and latency on the demo network.
+
+    .venv/bin/python bench/routing.py [--write] [--show-misses]
+
+bench/routing_questions.jsonl holds labelled questions (subject, body, optional language
+and country) with the centre(s) that should answer. A question counts as routed right at
+top-1 when the first candidate is one of its expected centres, at top-3 when one of the
+first three is. Latency is the time of one ``route()`` call once the profile is warm.
+Modes: keyword alone, and keyword + semantic when the ``semantic`` extra is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true", help="append the table to docs/benchmarks.md")
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args()
+    os.environ["CCHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="cchub-routing-")
+    os.environ["CCHUB_DATABASE_URL"] = ""
+    os.environ["CCHUB_LOG_LEVEL"] = "ERROR"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cchub.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from cchub.registry.demo import load_demo
+    from cchub.registry.models import Centre
+    from cchub.search import semantic
+    from cchub.support import routing
+
+    call_command("migrate", verbosity=0, interactive=False)
+    load_demo()
+    slugs = dict(Centre.objects.values_list("pk", "slug"))
+    questions = [json.loads(line) for line in (ROOT / "bench" / "routing_questions.jsonl").open()]
+    modes = [("keyword", False)] + ([("keyword + semantic", True)] if semantic.available() else [])
+    rows, misses = [], {}
+    for mode, use_semantic in modes:
+        settings.SEMANTIC_SEARCH = use_semantic
+        routing._cache.clear()
+        routing.route(routing.Question(subject="warm up"))
+        top1 = top3 = 0
+        times: list[float] = []
+        missed = []
+        for q in questions:
+            question = routing.Question(subject=q["subject"], body=q["body"],
+                                        language=q.get("language", ""), country=q.get("country", ""))
+            started = time.perf_counter()
+            found = routing.route(question, limit=3)
+            times.append((time.perf_counter() - started) * 1000)
+            got = [slugs[c.centre_id] for c in found]
+            expected = set(q["expect"])
+            top1 += bool(got[:1]) and got[0] in expected
+            top3 += bool(expected & set(got[:3]))
+            if not got or got[0] not in expected:
+                missed.append(f"{q['subject']!r}: expected {sorted(expected)}, got {got}")
+        misses[mode] = missed
+        n = len(questions)
+        rows.append((mode, top1 / n, top3 / n, percentile(times, 50), percentile(times, 95), max(times)))
+    lines = [f"{len(questions)} labelled questions across 14 workflow stages and all five clusters "
+             "(bench/routing_questions.jsonl), 29 demo centres",
+             "", "| mode | top-1 | top-3 | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {m} | {t1:.1%} | {t3:.1%} | {p50:.1f} | {p95:.1f} | {mx:.1f} |" for m, t1, t3, p50, p95, mx in rows]
+    lines.append("\nTargets: top-3 ≥ 90 %, top-1 ≥ 75 %, p95 ≤ 50 ms once warm.")
+    print("\n".join(lines))
+    if args.show_misses:
+        for mode, missed in misses.items():
+            print(f"\n{mode}: {len(missed)} not first\n  " + "\n  ".join(missed))
+    if args.write:
+        machine = f"{platform.node()} · {platform.machine()} · Python {platform.python_version()}"
+        with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as fh:
+            fh.write(f"\n## {time.strftime('%Y-%m-%d')} — support routing\n\nMachine: {machine}. "
+                     "Command: `python bench/routing.py`.\n\n" + "\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""The user-support network: desks (a centre's helpdesk settings and service levels),
+supporters, tickets and their timeline, attachments, links, inbound mail and the
+knowledge base."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import LazyObject
+
+from cchub.lib.models import Tracked
+from cchub.lib.text import render_markdown
+from cchub.registry.models import Centre, Service
+from cchub.vocab.models import Concept
+
+NEW, ASSIGNED, IN_PROGRESS, WAITING, ON_HOLD = "new", "assigned", "in-progress", "waiting", "on-hold"
+SOLVED, UNSOLVED, CLOSED = "solved", "unsolved", "closed"
+STATES = [
+    (NEW, "New"), (ASSIGNED, "Assigned"), (IN_PROGRESS, "In progress"),
+    (WAITING, "Waiting for reply"), (ON_HOLD, "On hold"), (SOLVED, "Solved"),
+    (UNSOLVED, "Unsolved"), (CLOSED, "Closed"),
+]
+OPEN_STATES = (NEW, ASSIGNED, IN_PROGRESS, WAITING, ON_HOLD)
+FINISHED_STATES = (SOLVED, UNSOLVED, CLOSED)
+
+LESS_URGENT, URGENT, VERY_URGENT, TOP = "less-urgent", "urgent", "very-urgent", "top"
+PRIORITIES = [
+    (LESS_URGENT, "Less urgent"), (URGENT, "Urgent"), (VERY_URGENT, "Very urgent"),
+    (TOP, "Top priority"),
+]
+# Working hours to first response and to resolution, used when a desk sets no target.
+DEFAULT_TARGETS: dict[str, tuple[float, float]] = {
+    LESS_URGENT: (16, 80), URGENT: (8, 40), VERY_URGENT: (4, 16), TOP: (1, 8),
+}
+
+
+class PrivateStorage(LazyObject):
+    """Attachments live under the data directory, outside the web root; a view that checks
+    permissions serves them."""
+
+    def _setup(self) -> None:
+        self._wrapped = FileSystemStorage(location=settings.DATA_DIR / "private", base_url=None)
+
+
+private_storage = PrivateStorage()
+
+
+class Desk(models.Model):
+    """A centre's helpdesk: whether it takes tickets, its working calendar."""
+
+    centre = models.OneToOneField(Centre, on_delete=models.CASCADE, related_name="desk")
+    accepts_tickets = models.BooleanField(default=True)
+    time_zone = models.CharField(max_length=60, default="Europe/Brussels")
+    work_days = models.JSONField(default=list, blank=True, help_text="0 = Monday … 6 = Sunday")
+    day_start = models.TimeField(default=dt.time(9, 0))
+    day_end = models.TimeField(default=dt.time(17, 0))
+    holidays = models.JSONField(default=list, blank=True, help_text="ISO dates")
+
+    def __str__(self) -> str:
+        return f"Desk of {self.centre}"
+
+    def targets(self) -> dict[str, tuple[float, float]]:
+        """Priority → (first-response hours, resolution hours), in working hours."""
+        found = dict(DEFAULT_TARGETS)
+        for level in self.centre.service_levels.all():
+            found[level.priority] = (level.first_response_hours, level.resolution_hours)
+        return found
+
+
+class ServiceLevel(models.Model):
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="service_levels")
+    priority = models.CharField(max_length=12, choices=PRIORITIES)
+    first_response_hours = models.FloatField()
+    resolution_hours = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["centre", "priority"], name="sla_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.centre}: {self.priority}"
+
+
+class Supporter(models.Model):
+    """A person who answers tickets for a centre."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_roles")
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="supporters")
+    is_lead = models.BooleanField(default=False, help_text="Approves knowledge-base articles")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "centre"], name="supporter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.centre}"
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown")
+    stage = models.ForeignKey(
+        Concept, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Stage of the research workflow (a top concept of the competence taxonomy)",
+    )
+    country = models.CharField(max_length=2, blank=True)
+    language = models.CharField(max_length=3, blank=True)
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    requester_name = models.CharField(max_length=200, blank=True)
+    requester_email = models.EmailField()
+    confirmed = models.BooleanField(default=True, help_text="A guest confirmed the address")
+    key = models.CharField(max_length=40, unique=True, default=new_key, editable=False)
+    state = models.CharField(max_length=12, choices=STATES, default=NEW)
+    priority = models.CharField(max_length=12, choices=PRIORITIES, default=LESS_URGENT)
+    centre = models.ForeignKey(
+        Centre, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        help_text="Empty: the ticket waits in the network's triage queue",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    collaborators = models.ManyToManyField(Centre, blank=True, related_name="collaborations")
+    escalated = models.BooleanField(default=False)
+    routing = models.JSONField(default=list, blank=True, help_text="Candidates ranked at submission")
+    auto_routed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    sla_notices = models.JSONField(default=list, blank=True, help_text="SLA warnings already sent")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["centre", "state"]),
+            models.Index(fields=["state", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"CCH-{self.pk:06d}" if self.pk else "CCH-new"
+
+    def get_absolute_url(self) -> str:
+        return reverse("support:ticket", args=[self.pk])
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def sla_start(self) -> dt.datetime:
+        return self.routed_at or self.created_at
+
+
+class TicketEvent(models.Model):
+    """One entry of a ticket's timeline: a reply, a note, or a change."""
+
+    CREATED, REPLY, NOTE, STATE, PRIORITY, ASSIGN = "created", "reply", "note", "state", "priority", "assign"
+    ROUTED, TRANSFER, REFERRAL, ESCALATION, INVITE = "routed", "transfer", "referral", "escalation", "invite"
+    LINK, SLA, CONFIRMED, ARTICLE = "link", "sla", "confirmed", "article"
+    KINDS = [(k, k) for k in (CREATED, REPLY, NOTE, STATE, PRIORITY, ASSIGN, ROUTED, TRANSFER, REFERRAL,
+                              ESCALATION, INVITE, LINK, SLA, CONFIRMED, ARTICLE)]
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=KINDS)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=200, blank=True, help_text="Who, when no account acted")
+    by_requester = models.BooleanField(default=False)
+    public = models.BooleanField(default=True, help_text="Shown to the requester")
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    via_email = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.reference} {self.kind}"
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(TicketEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public(self) -> bool:
+        return self.event is None or self.event.public
+
+
+class TicketLink(models.Model):
+    DUPLICATE, RELATED, CHILD = "duplicate", "related", "child"
+    KINDS = [(DUPLICATE, "duplicate of"), (RELATED, "related to"), (CHILD, "child of")]
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "target"], name="ticket_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source.reference} {self.get_kind_display()} {self.target.reference}"
+
+
+class InboundMail(models.Model):
+    """Every message received by e-mail, kept once (by Message-ID) with what became of it."""
+
+    message_id = models.CharField(max_length=255, unique=True)
+    sender = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255, blank=True)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL)
+    outcome = models.CharField(max_length=200)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.outcome}"
+
+
+class Article(Tracked):
+    """A knowledge-base article, often written from a solved ticket."""
+
+    DRAFT, APPROVED = "draft", "approved"
+    STATUSES = [(DRAFT, "Draft, awaiting the centre's approval"), (APPROVED, "Published")]
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown")
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="articles")
+    competences = models.ManyToManyField(Concept, blank=True, related_name="articles")
+    source_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    status = models.CharField(max_length=10, choices=STATUSES, default=DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("support:article", args=[self.slug])
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+    @property
+    def history_centre_id(self) -> int:
+        return self.centre_id
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug, "title": self.title, "body": self.body, "centre": self.centre.slug,
+            "competences": sorted(c.notation for c in self.competences.all()), "status": self.status,
+            "source_ticket": self.source_ticket_id,
+        }

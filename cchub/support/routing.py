@@ -1,0 +1,435 @@
+"""Which centres could answer a question: ranked candidates, each with a score and reasons.
+
+The score of a centre adds up
+- **competence match**: the question is matched (BM25 over labels, synonyms and definitions,
+  and by meaning when the ``semantic`` extra is installed) against the competence taxonomy;
+  each centre earns what its offers of the matched competences are worth at their level
+  (expert consultancy counts more than a referral);
+- **profile match**: the question against the centre's own text (name, description, hosts,
+  services, standards, clusters' domains);
+- **experience**: the nearest finished tickets vote for the centre that solved them, and
+  against a centre that transferred them away, so the network's routing learns;
+then multiplies by the **fit**: the researcher's country (given or named in the text) and
+language, the service they named, and the centre's current load.
+
+Everything is computed in memory from a profile that is rebuilt only when the registry or
+the finished tickets change.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max
+
+from cchub.lib.countries import COUNTRIES, DEMONYMS, country_name, language_name
+from cchub.registry.models import COMPETENCES, Centre, CompetenceOffer, Service
+from cchub.search import semantic
+from cchub.vocab.models import Concept
+
+LEVEL_WEIGHT = {"expert": 1.0, "hands-on": 0.8, "training": 0.45, "referral": 0.25}
+LEVEL_PHRASE = {
+    "expert": "offers expert consultancy in", "hands-on": "gives hands-on support in",
+    "training": "teaches", "referral": "can refer you onwards for",
+}
+COUNTRY_BOOST = 0.9
+LANGUAGE_BOOST = 0.25
+SERVICE_BONUS = 1.0
+# A candidate is assigned directly when it is clearly ahead: a strong score and a margin.
+AUTO_MIN_SCORE = 1.2
+AUTO_MIN_MARGIN = 1.35
+NEIGHBOURS = 8
+MAX_EXPERIENCE = 20000
+
+WORD = re.compile(r"[^\W\d_][^\W_]*|\d+[^\W\d_]+[^\W_]*", re.UNICODE)
+STOPWORDS = frozenset("""
+    a about after all also am an and any are as at be because been before being best between
+    both but by can could did do does doing done each for from get gets getting give go going
+    had has have having help helps here how i if in into is it its just know let like make me
+    more most my need needs new no not now of on one only or other our out over please should
+    so some someone something such than that the their them then there these they this those
+    through to too up us use used using very want wants was way we were what when where whether
+    which while who why will with without would you your yours
+    anyone advice advise question questions thank thanks hello hi dear regards
+""".split())
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough to join plurals, -ing/-ed forms and British/American
+    spellings (-ise/-ize, licence/license)."""
+    w = word
+    if w.startswith("licenc"):
+        w = "licens" + w[6:]
+    for old, new in (("isation", "ization"), ("ising", "izing"), ("ised", "ized"), ("ise", "ize")):
+        if w.endswith(old) and len(w) > len(old) + 2:
+            w = w[: -len(old)] + new
+            break
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 5 and w.endswith("ing"):
+        return w[:-3]
+    if len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed words without stop words, plus the pairs of neighbouring words (bigrams)."""
+    words = [stem(w) for w in WORD.findall((text or "").lower()) if w not in STOPWORDS and len(w) > 1]
+    return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+class Bm25:
+    """Okapi BM25 over weighted bags of terms."""
+
+    def __init__(self, docs: list[Counter[str]], k1: float = 1.2, b: float = 0.6):
+        self.k1, self.b = k1, b
+        self.lengths = [sum(d.values()) for d in docs]
+        self.avg = (sum(self.lengths) / len(docs)) if docs else 1.0
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, doc in enumerate(docs):
+            for term, tf in doc.items():
+                self.postings[term].append((i, tf))
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def scores(self, query: Iterable[str]) -> dict[int, float]:
+        found: dict[int, float] = defaultdict(float)
+        for term, qtf in Counter(query).items():
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for i, tf in self.postings[term]:
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / (self.avg or 1.0))
+                found[i] += idf * tf * (self.k1 + 1) / (tf + norm) * min(qtf, 2)
+        return found
+
+    def matched(self, query: Iterable[str], doc: Counter[str]) -> list[str]:
+        """The query's rarest terms that the document contains."""
+        hits = {t for t in query if t in doc and "_" not in t}
+        return sorted(hits, key=lambda t: -self.idf.get(t, 0))
+
+
+def _bag(*parts: tuple[str, float]) -> Counter[str]:
+    bag: Counter[str] = Counter()
+    for text, weight in parts:
+        for t in terms(text):
+            bag[t] += weight  # type: ignore[assignment]
+    return bag
+
+
+@dataclass
+class CentreProfile:
+    centre_id: int
+    acronym: str
+    name: str
+    url: str
+    countries: list[str]
+    languages: list[str]
+    offers: dict[int, str]  # competence id -> best level
+    services: set[int]
+    accepts: bool
+
+
+@dataclass
+class Profile:
+    stamp: tuple[Any, ...]
+    centres: list[CentreProfile]
+    concepts: list[Concept]
+    concept_index: Bm25
+    concept_parent: dict[int, int | None]
+    centre_index: Bm25
+    centre_bags: list[Counter[str]]
+    experience: list[tuple[int, list[int]]]  # (final centre id, centres that gave it away)
+    experience_index: Bm25
+    country_words: dict[str, str]
+    concept_vectors: Any = None
+    centre_vectors: Any = None
+    experience_vectors: Any = None
+
+
+@dataclass
+class Candidate:
+    centre_id: int
+    acronym: str
+    name: str
+    url: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    accepts: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "centre": {"id": self.centre_id, "acronym": self.acronym, "name": self.name, "url": self.url},
+            "score": round(self.score, 3), "reasons": self.reasons,
+        }
+
+
+@dataclass
+class Question:
+    subject: str
+    body: str = ""
+    language: str = ""
+    country: str = ""
+    service_id: int | None = None
+    stage: str = ""  # notation of a top concept of the competence taxonomy
+
+    @property
+    def text(self) -> str:
+        # The subject says what the question is about; count it twice.
+        return f"{self.subject}\n{self.subject}\n{self.body}"
+
+
+_lock = threading.Lock()
+_cache: dict[str, Profile] = {}
+
+
+def _stamp() -> tuple[Any, ...]:
+    from cchub.support.models import FINISHED_STATES, Desk, Ticket, TicketEvent
+
+    def last(model: Any, name: str = "updated_at") -> Any:
+        return model.objects.aggregate(n=Count("pk"), m=Max(name))
+
+    return (
+        tuple(sorted(last(Centre).items())), tuple(sorted(last(CompetenceOffer).items())),
+        tuple(sorted(last(Service).items())), tuple(sorted(last(Concept, "pk").items())),
+        Desk.objects.filter(accepts_tickets=False).count(),
+        tuple(sorted(Ticket.objects.filter(state__in=FINISHED_STATES).aggregate(
+            n=Count("pk"), m=Max("updated_at")).items())),
+        TicketEvent.objects.filter(kind=TicketEvent.TRANSFER).count(),
+        semantic.available(),
+    )
+
+
+def profile() -> Profile:
+    """The routing profile, rebuilt when the registry or finished tickets changed."""
+    stamp = _stamp()
+    cached = _cache.get("profile")
+    if cached is not None and cached.stamp == stamp:
+        return cached
+    with _lock:
+        cached = _cache.get("profile")
+        if cached is None or cached.stamp != stamp:
+            cached = _build(stamp)
+            _cache["profile"] = cached
+    return cached
+
+
+def _build(stamp: tuple[Any, ...]) -> Profile:
+    from cchub.support.models import FINISHED_STATES, Desk, Ticket, TicketEvent
+
+    concepts = list(Concept.objects.filter(scheme__slug=COMPETENCES).order_by("pk"))
+    concept_bags = [
+        _bag((c.pref_label, 3.0), (" ".join(c.alt_labels), 3.0), (c.definition, 1.0)) for c in concepts
+    ]
+    closed = set(Desk.objects.filter(accepts_tickets=False).values_list("centre_id", flat=True))
+    centres_qs = (Centre.objects.public().prefetch_related("offers", "services", "hosts", "clusters")
+                  .order_by("pk"))
+    centres, bags = [], []
+    for centre in centres_qs:
+        offers: dict[int, str] = {}
+        for offer in centre.offers.all():
+            held = offers.get(offer.competence_id)
+            if held is None or LEVEL_WEIGHT[offer.level] > LEVEL_WEIGHT[held]:
+                offers[offer.competence_id] = offer.level
+        services = list(centre.services.all())
+        places = [country_name(c) for c in centre.countries if c != "EU"]
+        places += [d for c in centre.countries for d in DEMONYMS.get(c, [])]
+        bags.append(_bag(
+            (f"{centre.acronym} {centre.name}", 2.0),
+            (centre.description, 1.0),
+            (" ".join(f"{h.name} {h.acronym}" for h in centre.hosts.all()), 2.0),
+            (" ".join(places), 2.0),
+            (" ".join(f"{s.name} {s.tagline} {' '.join(s.standards)}" for s in services), 1.0),
+            (" ".join(s.description for s in services), 0.5),
+            (" ".join(k.domain for k in centre.clusters.all()), 1.0),
+        ))
+        centres.append(CentreProfile(
+            centre_id=centre.pk, acronym=centre.acronym, name=centre.name,
+            url=centre.get_absolute_url(), countries=list(centre.countries),
+            languages=list(centre.languages), offers=offers, services={s.pk for s in services},
+            accepts=centre.pk not in closed,
+        ))
+    parent = {c.pk: c.broader_id for c in concepts}
+
+    given_away: dict[int, list[int]] = defaultdict(list)
+    for event in TicketEvent.objects.filter(kind=TicketEvent.TRANSFER).values("ticket_id", "data"):
+        source = (event["data"] or {}).get("from")
+        if isinstance(source, int):
+            given_away[event["ticket_id"]].append(source)
+    finished = (Ticket.objects.filter(state__in=FINISHED_STATES, centre__isnull=False)
+                .order_by("-pk").values("pk", "centre_id", "subject", "body")[:MAX_EXPERIENCE])
+    experience, experience_bags, experience_texts = [], [], []
+    for row in finished:
+        experience.append((row["centre_id"], given_away.get(row["pk"], [])))
+        experience_bags.append(_bag((row["subject"], 2.0), (row["body"], 1.0)))
+        experience_texts.append(f"{row['subject']}. {row['body'][:500]}")
+
+    country_words = {country_name(code).lower(): code for code in COUNTRIES if code != "EU"}
+    for code, words in DEMONYMS.items():
+        country_words.update({w: code for w in words})
+    built = Profile(
+        stamp=stamp, centres=centres, concepts=concepts, concept_index=Bm25(concept_bags),
+        concept_parent=parent, centre_index=Bm25(bags), centre_bags=bags,
+        experience=experience, experience_index=Bm25(experience_bags), country_words=country_words,
+    )
+    if semantic.available():
+        built.concept_vectors = semantic.embed(
+            [f"{c.pref_label}. {', '.join(c.alt_labels)}. {c.definition}" for c in concepts])
+        built.centre_vectors = semantic.embed([_centre_text(c, b) for c, b in zip(centres, bags, strict=True)])
+        built.experience_vectors = semantic.embed(experience_texts) if experience_texts else None
+    return built
+
+
+def _centre_text(centre: CentreProfile, bag: Counter[str]) -> str:
+    words = [t for t, _ in bag.most_common(60) if "_" not in t]
+    return f"{centre.name}. {' '.join(words)}"
+
+
+def _normalised(scores: dict[int, float]) -> dict[int, float]:
+    top = max(scores.values(), default=0.0)
+    return {k: v / top for k, v in scores.items()} if top > 0 else {}
+
+
+def _semantic_scores(vectors: Any, query_vector: Any, floor: float) -> dict[int, float]:
+    """Cosine similarities above ``floor``, rescaled so that the best is 1."""
+    if vectors is None or query_vector is None or not len(vectors):
+        return {}
+    sims = vectors @ query_vector
+    top = float(sims.max())
+    if top <= floor:
+        return {}
+    return {i: (float(s) - floor) / (top - floor) for i, s in enumerate(sims) if s > floor}
+
+
+def _countries_named(text: str, prof: Profile) -> set[str]:
+    lowered = f" {' '.join(WORD.findall(text.lower()))} "
+    return {code for word, code in prof.country_words.items() if f" {word} " in lowered}
+
+
+def concept_matches(question: Question, prof: Profile, query_vector: Any = None) -> dict[int, float]:
+    """Concept index → relevance in [0, 1] (keyword and, if available, meaning)."""
+    query = terms(question.text)
+    keyword = _normalised(prof.concept_index.scores(query))
+    meaning = _semantic_scores(prof.concept_vectors, query_vector, 0.25)
+    found = {i: max(keyword.get(i, 0.0), 0.9 * meaning.get(i, 0.0)) for i in set(keyword) | set(meaning)}
+    if question.stage:
+        stage_ids = {c.pk for c in prof.concepts if c.notation == question.stage}
+        for i, c in enumerate(prof.concepts):
+            if i in found and (c.pk in stage_ids or prof.concept_parent.get(c.pk) in stage_ids):
+                found[i] *= 1.3
+    return {i: s for i, s in found.items() if s >= 0.15}
+
+
+def route(question: Question, limit: int = 5, open_load: dict[int, int] | None = None) -> list[Candidate]:
+    """The centres best placed to answer, best first (only those with some evidence)."""
+    prof = profile()
+    if not prof.centres:
+        return []
+    query = terms(question.text)
+    query_vector = semantic.embed([question.text])[0] if semantic.available() else None
+    matches = concept_matches(question, prof, query_vector)
+    concept_by_pk = {c.pk: (i, c) for i, c in enumerate(prof.concepts)}
+    concept_rel: dict[int, float] = {}
+    for i, rel in matches.items():
+        concept_rel[prof.concepts[i].pk] = rel
+    text_rel = _normalised(prof.centre_index.scores(query))
+    for i, s in _semantic_scores(prof.centre_vectors, query_vector, 0.2).items():
+        text_rel[i] = max(text_rel.get(i, 0.0), 0.8 * s)
+
+    votes: dict[int, float] = defaultdict(float)
+    experience_counts: Counter[int] = Counter()
+    neighbours = _normalised(prof.experience_index.scores(query))
+    for i, s in _semantic_scores(prof.experience_vectors, query_vector, 0.45).items():
+        neighbours[i] = max(neighbours.get(i, 0.0), s)
+    for i, s in sorted(neighbours.items(), key=lambda kv: -kv[1])[:NEIGHBOURS]:
+        if s < 0.35:
+            break
+        centre_id, away = prof.experience[i]
+        votes[centre_id] += s
+        experience_counts[centre_id] += 1
+        for other in away:
+            votes[other] -= 0.7 * s
+
+    named = _countries_named(question.text, prof)
+    wanted_countries = ({question.country.upper()} if question.country else set()) | named
+    language = (question.language or "").lower()
+    load = open_load if open_load is not None else current_load()
+
+    candidates = []
+    for ci, centre in enumerate(prof.centres):
+        contributions: list[tuple[float, str]] = []
+        for competence_id, level in centre.offers.items():
+            rel = concept_rel.get(competence_id, 0.0)
+            parent = prof.concept_parent.get(competence_id)
+            if parent is not None:
+                rel = max(rel, 0.5 * concept_rel.get(parent, 0.0))
+            if rel > 0:
+                _, concept = concept_by_pk[competence_id]
+                contributions.append((rel * LEVEL_WEIGHT[level], f"{LEVEL_PHRASE[level]} {concept.pref_label.lower()}"))
+        contributions.sort(key=lambda x: -x[0])
+        topic = contributions[0][0] + 0.3 * sum(x[0] for x in contributions[1:4]) if contributions else 0.0
+        profile_score = 0.5 * text_rel.get(ci, 0.0)
+        experience = 0.6 * votes.get(centre.centre_id, 0.0)
+        base = topic + profile_score + experience
+        if base <= 0.05:
+            continue
+        reasons = [text for weight, text in contributions[:3] if weight >= 0.2]
+        if profile_score >= 0.25:
+            hits = prof.centre_index.matched(query, prof.centre_bags[ci])[:3]
+            if hits:
+                reasons.append("its profile and services mention " + ", ".join(f"“{h}”" for h in hits))
+        if experience_counts.get(centre.centre_id) and votes[centre.centre_id] > 0:
+            n = experience_counts[centre.centre_id]
+            reasons.append(f"solved {n} similar question{'s' if n != 1 else ''} before")
+        if votes.get(centre.centre_id, 0.0) < 0:
+            reasons.append("similar questions were transferred away from it before")
+        fit = 1.0
+        served = wanted_countries & set(centre.countries)
+        if served:
+            fit += COUNTRY_BOOST
+            reasons.append("serves " + ", ".join(sorted(country_name(c) for c in served)))
+        if language and language != "en" and language in centre.languages:
+            fit += LANGUAGE_BOOST
+            reasons.append(f"answers in {language_name(language)}")
+        bonus = 0.0
+        if question.service_id and question.service_id in centre.services:
+            bonus = SERVICE_BONUS
+            reasons.append("provides the service you asked about")
+        open_now = load.get(centre.centre_id, 0)
+        score = (base * fit + bonus) / (1 + 0.004 * open_now)
+        if open_now >= 25:
+            reasons.append(f"busy: {open_now} open tickets")
+        candidates.append(Candidate(
+            centre_id=centre.centre_id, acronym=centre.acronym, name=centre.name, url=centre.url,
+            score=score, reasons=reasons or ["its profile matches some words of the question"],
+            accepts=centre.accepts,
+        ))
+    candidates = [c for c in candidates if c.accepts]
+    candidates.sort(key=lambda c: (-c.score, c.acronym))
+    return candidates[:limit]
+
+
+def current_load() -> dict[int, int]:
+    from cchub.support.models import OPEN_STATES, Ticket
+
+    rows = (Ticket.objects.filter(state__in=OPEN_STATES, centre__isnull=False)
+            .values("centre_id").annotate(n=Count("pk")))
+    return {r["centre_id"]: r["n"] for r in rows}
+
+
+def confident(candidates: list[Candidate]) -> bool:
+    """Is the best candidate clearly the one? Then the ticket goes straight to it."""
+    if not candidates or candidates[0].score < AUTO_MIN_SCORE:
+        return False
+    if len(candidates) == 1:
+        return True
+    return candidates[0].score >= AUTO_MIN_MARGIN * candidates[1].score
