@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -64,8 +63,12 @@ def main() -> int:
         times: list[float] = []
         missed = []
         for q in questions:
-            question = routing.Question(subject=q["subject"], body=q["body"],
-                                        language=q.get("language", ""), country=q.get("country", ""))
+            question = routing.Question(
+                subject=q["subject"],
+                body=q["body"],
+                language=q.get("language", ""),
+                country=q.get("country", ""),
+            )
             started = time.perf_counter()
             found = routing.route(question, limit=3)
             times.append((time.perf_counter() - started) * 1000)
@@ -78,10 +81,17 @@ def main() -> int:
         misses[mode] = missed
         n = len(questions)
         rows.append((mode, top1 / n, top3 / n, percentile(times, 50), percentile(times, 95), max(times)))
-    lines = [f"{len(questions)} labelled questions across 14 workflow stages and all five clusters "
-             "(bench/routing_questions.jsonl), 29 demo centres",
-             "", "| mode | top-1 | top-3 | p50 ms | p95 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
-    lines += [f"| {m} | {t1:.1%} | {t3:.1%} | {p50:.1f} | {p95:.1f} | {mx:.1f} |" for m, t1, t3, p50, p95, mx in rows]
+    lines = [
+        f"{len(questions)} labelled questions across 14 workflow stages and all five clusters "
+        "(bench/routing_questions.jsonl), 29 demo centres",
+        "",
+        "| mode | top-1 | top-3 | p50 ms | p95 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {m} | {t1:.1%} | {t3:.1%} | {p50:.1f} | {p95:.1f} | {mx:.1f} |"
+        for m, t1, t3, p50, p95, mx in rows
+    ]
     lines.append("\nTargets: top-3 ≥ 90 %, top-1 ≥ 75 %, p95 ≤ 50 ms once warm.")
     print("\n".join(lines))
     if args.show_misses:
@@ -90,8 +100,10 @@ def main() -> int:
     if args.write:
         machine = f"{platform.node()} · {platform.machine()} · Python {platform.python_version()}"
         with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"\n## {time.strftime('%Y-%m-%d')} — support routing\n\nMachine: {machine}. "
-                     "Command: `python bench/routing.py`.\n\n" + "\n".join(lines) + "\n")
+            fh.write(
+                f"\n## {time.strftime('%Y-%m-%d')} — support routing\n\nMachine: {machine}. "
+                "Command: `python bench/routing.py`.\n\n" + "\n".join(lines) + "\n"
+            )
     return 0
 
 

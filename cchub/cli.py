@@ -8,7 +8,10 @@
     cchub export [DIRECTORY]                              (registry.json + one CSV per type)
     cchub release VERSION --title TITLE [--notes TEXT]
     cchub reindex [--type centre]                         (rebuilds the search index)
-    cchub worker                                          (runs background tasks)
+    cchub worker [--no-schedule]                          (runs background and periodic tasks)
+    cchub support-round                                   (SLA warnings, auto-close, once)
+    cchub mail-in < message.eml                           (thread one e-mail reply into its ticket)
+    cchub mail-server [--host 127.0.0.1] [--port 2525]    (receive e-mail replies over SMTP)
     cchub manage ARGS...                                  (any Django management command)
 """
 
@@ -144,11 +147,47 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    import threading
+
     from django.core.management import call_command
+
+    from cchub.lib import schedule
 
     print("CC Hub worker waiting for background tasks (Ctrl-C to stop)", flush=True)
     extra = ["--batch"] if args.batch else ["--no-reload"]
-    call_command("db_worker", "--interval", str(args.interval), *extra)
+    stop = threading.Event()
+    if not args.batch and not args.no_schedule:
+        schedule.start(stop)
+        jobs = ", ".join(f"{p} every {s:g} s" for p, s in schedule.PERIODIC.items())
+        print(f"Periodic tasks: {jobs}", flush=True)
+    try:
+        call_command("db_worker", "--interval", str(args.interval), *extra)
+    finally:
+        stop.set()
+    return 0
+
+
+def cmd_support_round(args: argparse.Namespace) -> int:
+    from cchub.support.workflow import tick
+
+    counts = tick()
+    print("Support round: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_mail_in(args: argparse.Namespace) -> int:
+    from cchub.support.mailin import receive
+
+    outcome = receive(sys.stdin.buffer.read())
+    print(outcome)
+    return 0 if outcome.startswith(("added", "ignored", "dropped")) else 1
+
+
+def cmd_mail_server(args: argparse.Namespace) -> int:
+    from cchub.support.mailserver import serve_forever
+
+    print(f"CC Hub receiving replies by SMTP on {args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+    serve_forever(args.host, args.port)
     return 0
 
 
@@ -192,7 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run background tasks")
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+    p.add_argument("--no-schedule", action="store_true", help="do not run periodic tasks")
     p.set_defaults(func=cmd_worker)
+    sub.add_parser("support-round", help="send SLA warnings and close solved tickets now"
+                   ).set_defaults(func=cmd_support_round)
+    sub.add_parser("mail-in", help="take one e-mail reply on standard input (for an MTA pipe)"
+                   ).set_defaults(func=cmd_mail_in)
+    p = sub.add_parser("mail-server", help="receive e-mail replies over SMTP")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=2525)
+    p.set_defaults(func=cmd_mail_server)
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

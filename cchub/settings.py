@@ -8,6 +8,14 @@ CCHUB_DEBUG           1/0; defaults to 1 in development, must be 0 in production
 CCHUB_ALLOWED_HOSTS   comma-separated host names (production)
 CCHUB_TASKS_INLINE    1 runs background tasks inline (tests); default uses the database queue
 CCHUB_MAX_UPLOAD_MB   largest accepted upload or request body (default 10)
+CCHUB_EMAIL_HOST      SMTP server for outgoing mail (default: none; mail is written to
+                      DATA_DIR/outbox as files); CCHUB_EMAIL_PORT, CCHUB_EMAIL_USER,
+                      CCHUB_EMAIL_PASSWORD, CCHUB_EMAIL_TLS=1 as the server needs
+CCHUB_EMAIL_FROM      sender of the hub's mail (default "CC Hub support <support@cchub.localhost>")
+CCHUB_SUPPORT_ADDRESS address that receives replies: support+TOKEN@domain (default
+                      support@cchub.localhost); point its mail at `cchub mail-server`
+CCHUB_SUPPORT_AUTOCLOSE_DAYS  working days after which solved tickets close (default 10)
+CCHUB_SUPPORT_MAX_ATTACHMENT_MB  largest attachment (default 5)
 """
 
 from __future__ import annotations
@@ -168,6 +176,24 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+EMAIL_HOST = os.environ.get("CCHUB_EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("CCHUB_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("CCHUB_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("CCHUB_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("CCHUB_EMAIL_TLS", False)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+DEFAULT_FROM_EMAIL = os.environ.get("CCHUB_EMAIL_FROM", "CC Hub support <support@cchub.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SUPPORT_ADDRESS = os.environ.get("CCHUB_SUPPORT_ADDRESS", "support@cchub.localhost")
+SUPPORT_AUTOCLOSE_DAYS = int(os.environ.get("CCHUB_SUPPORT_AUTOCLOSE_DAYS", "10"))
+SUPPORT_MAX_ATTACHMENT_BYTES = int(float(os.environ.get("CCHUB_SUPPORT_MAX_ATTACHMENT_MB", "5")) * 1048576)
+SUPPORT_AUTO_ROUTE = env_bool("CCHUB_SUPPORT_AUTO_ROUTE", True)
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 SESSION_COOKIE_HTTPONLY = True

@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/", include("cchub.accounts.urls")),
     path("vocabularies/", include("cchub.vocab.urls")),
     path("search/", include("cchub.search.urls")),
+    path("support/", include("cchub.support.urls")),
     path("", include("cchub.registry.urls")),
 ]

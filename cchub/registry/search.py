@@ -11,11 +11,11 @@ from cchub.vocab.models import Concept
 from cchub.vocab.tree import top_ids
 
 
-def _labels(concept: Concept) -> list[str]:
+def concept_labels(concept: Concept) -> list[str]:
     return [concept.pref_label, *concept.alt_labels]
 
 
-def _with_ancestors(concepts: list[Concept]) -> list[Concept]:
+def with_ancestors(concepts: list[Concept]) -> list[Concept]:
     found: dict[int, Concept] = {}
     for c in concepts:
         for node in [c, *c.ancestors()]:
@@ -27,13 +27,13 @@ def centre_document(centre: Centre) -> DocumentData | None:
     if centre.review_state != Centre.APPROVED:
         return None
     offers = list(centre.offers.select_related("competence__broader__broader"))
-    competences = _with_ancestors([o.competence for o in offers])
+    competences = with_ancestors([o.competence for o in offers])
     services = list(centre.services.all())
     keywords = [centre.acronym, centre.get_kind_display(), *(c.acronym for c in centre.clusters.all()),
                 *(country_name(c) for c in centre.countries), *(language_name(x) for x in centre.languages),
                 *(f"{o.name} {o.acronym}" for o in centre.hosts.all())]
     for concept in competences:
-        keywords.extend(_labels(concept))
+        keywords.extend(concept_labels(concept))
     body = "\n".join([centre.name, centre.description, *(f"{s.name}: {s.tagline}" for s in services)])
     return DocumentData(
         title=f"{centre.acronym} — {centre.name}", url=centre.get_absolute_url(), keywords=keywords,
@@ -54,10 +54,10 @@ def service_document(service: Service) -> DocumentData:
     categories = list(service.categories.all())
     keywords = [service.tagline, *service.standards, *(c.acronym for c in centres)]
     for concept in [*categories, *service.domains.all(), *service.target_users.all()]:
-        keywords.extend(_labels(concept))
-    competences = _with_ancestors([o.competence for o in service.evidence_for.select_related("competence")])
+        keywords.extend(concept_labels(concept))
+    competences = with_ancestors([o.competence for o in service.evidence_for.select_related("competence")])
     for concept in competences:
-        keywords.extend(_labels(concept))
+        keywords.extend(concept_labels(concept))
     return DocumentData(
         title=service.name, url=service.get_absolute_url(), keywords=keywords,
         body=service.description, date=service.updated_at,

@@ -22,21 +22,31 @@ from cchub.vocab.models import Concept
 NEW, ASSIGNED, IN_PROGRESS, WAITING, ON_HOLD = "new", "assigned", "in-progress", "waiting", "on-hold"
 SOLVED, UNSOLVED, CLOSED = "solved", "unsolved", "closed"
 STATES = [
-    (NEW, "New"), (ASSIGNED, "Assigned"), (IN_PROGRESS, "In progress"),
-    (WAITING, "Waiting for reply"), (ON_HOLD, "On hold"), (SOLVED, "Solved"),
-    (UNSOLVED, "Unsolved"), (CLOSED, "Closed"),
+    (NEW, "New"),
+    (ASSIGNED, "Assigned"),
+    (IN_PROGRESS, "In progress"),
+    (WAITING, "Waiting for reply"),
+    (ON_HOLD, "On hold"),
+    (SOLVED, "Solved"),
+    (UNSOLVED, "Unsolved"),
+    (CLOSED, "Closed"),
 ]
 OPEN_STATES = (NEW, ASSIGNED, IN_PROGRESS, WAITING, ON_HOLD)
 FINISHED_STATES = (SOLVED, UNSOLVED, CLOSED)
 
 LESS_URGENT, URGENT, VERY_URGENT, TOP = "less-urgent", "urgent", "very-urgent", "top"
 PRIORITIES = [
-    (LESS_URGENT, "Less urgent"), (URGENT, "Urgent"), (VERY_URGENT, "Very urgent"),
+    (LESS_URGENT, "Less urgent"),
+    (URGENT, "Urgent"),
+    (VERY_URGENT, "Very urgent"),
     (TOP, "Top priority"),
 ]
 # Working hours to first response and to resolution, used when a desk sets no target.
 DEFAULT_TARGETS: dict[str, tuple[float, float]] = {
-    LESS_URGENT: (16, 80), URGENT: (8, 40), VERY_URGENT: (4, 16), TOP: (1, 8),
+    LESS_URGENT: (16, 80),
+    URGENT: (8, 40),
+    VERY_URGENT: (4, 16),
+    TOP: (1, 8),
 }
 
 
@@ -108,12 +118,18 @@ class Ticket(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown")
     stage = models.ForeignKey(
-        Concept, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Concept,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Stage of the research workflow (a top concept of the competence taxonomy)",
     )
     country = models.CharField(max_length=2, blank=True)
     language = models.CharField(max_length=3, blank=True)
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
@@ -124,11 +140,19 @@ class Ticket(models.Model):
     state = models.CharField(max_length=12, choices=STATES, default=NEW)
     priority = models.CharField(max_length=12, choices=PRIORITIES, default=LESS_URGENT)
     centre = models.ForeignKey(
-        Centre, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        Centre,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
         help_text="Empty: the ticket waits in the network's triage queue",
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
     )
     collaborators = models.ManyToManyField(Centre, blank=True, related_name="collaborations")
     escalated = models.BooleanField(default=False)
@@ -152,12 +176,12 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.reference}: {self.subject}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("support:ticket", args=[self.pk])
+
     @property
     def reference(self) -> str:
         return f"CCH-{self.pk:06d}" if self.pk else "CCH-new"
-
-    def get_absolute_url(self) -> str:
-        return reverse("support:ticket", args=[self.pk])
 
     @property
     def body_html(self) -> str:
@@ -178,8 +202,26 @@ class TicketEvent(models.Model):
     CREATED, REPLY, NOTE, STATE, PRIORITY, ASSIGN = "created", "reply", "note", "state", "priority", "assign"
     ROUTED, TRANSFER, REFERRAL, ESCALATION, INVITE = "routed", "transfer", "referral", "escalation", "invite"
     LINK, SLA, CONFIRMED, ARTICLE = "link", "sla", "confirmed", "article"
-    KINDS = [(k, k) for k in (CREATED, REPLY, NOTE, STATE, PRIORITY, ASSIGN, ROUTED, TRANSFER, REFERRAL,
-                              ESCALATION, INVITE, LINK, SLA, CONFIRMED, ARTICLE)]
+    KINDS = [
+        (k, k)
+        for k in (
+            CREATED,
+            REPLY,
+            NOTE,
+            STATE,
+            PRIORITY,
+            ASSIGN,
+            ROUTED,
+            TRANSFER,
+            REFERRAL,
+            ESCALATION,
+            INVITE,
+            LINK,
+            SLA,
+            CONFIRMED,
+            ARTICLE,
+        )
+    ]
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=KINDS)
@@ -206,12 +248,17 @@ class TicketEvent(models.Model):
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    event = models.ForeignKey(TicketEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m/")
+    event = models.ForeignKey(
+        TicketEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(storage=private_storage,  # type: ignore[arg-type]
+                            upload_to="attachments/%Y/%m/")
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -267,9 +314,13 @@ class Article(Tracked):
     body = models.TextField(help_text="Markdown")
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="articles")
     competences = models.ManyToManyField(Concept, blank=True, related_name="articles")
-    source_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    source_ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
     status = models.CharField(max_length=10, choices=STATUSES, default=DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -294,7 +345,11 @@ class Article(Tracked):
 
     def as_record(self) -> dict[str, Any]:
         return {
-            "slug": self.slug, "title": self.title, "body": self.body, "centre": self.centre.slug,
-            "competences": sorted(c.notation for c in self.competences.all()), "status": self.status,
+            "slug": self.slug,
+            "title": self.title,
+            "body": self.body,
+            "centre": self.centre.slug,
+            "competences": sorted(c.notation for c in self.competences.all()),
+            "status": self.status,
             "source_ticket": self.source_ticket_id,
         }

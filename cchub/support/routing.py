@@ -35,8 +35,10 @@ from cchub.vocab.models import Concept
 
 LEVEL_WEIGHT = {"expert": 1.0, "hands-on": 0.8, "training": 0.45, "referral": 0.25}
 LEVEL_PHRASE = {
-    "expert": "offers expert consultancy in", "hands-on": "gives hands-on support in",
-    "training": "teaches", "referral": "can refer you onwards for",
+    "expert": "offers expert consultancy in",
+    "hands-on": "gives hands-on support in",
+    "training": "teaches",
+    "referral": "can refer you onwards for",
 }
 COUNTRY_BOOST = 0.9
 LANGUAGE_BOOST = 0.25
@@ -48,7 +50,8 @@ NEIGHBOURS = 8
 MAX_EXPERIENCE = 20000
 
 WORD = re.compile(r"[^\W\d_][^\W_]*|\d+[^\W\d_]+[^\W_]*", re.UNICODE)
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
     a about after all also am an and any are as at be because been before being best between
     both but by can could did do does doing done each for from get gets getting give go going
     had has have having help helps here how i if in into is it its just know let like make me
@@ -57,7 +60,8 @@ STOPWORDS = frozenset("""
     through to too up us use used using very want wants was way we were what when where whether
     which while who why will with without would you your yours
     anyone advice advise question questions thank thanks hello hi dear regards
-""".split())
+""".split()
+)
 
 
 def stem(word: str) -> str:
@@ -169,7 +173,8 @@ class Candidate:
     def as_dict(self) -> dict[str, Any]:
         return {
             "centre": {"id": self.centre_id, "acronym": self.acronym, "name": self.name, "url": self.url},
-            "score": round(self.score, 3), "reasons": self.reasons,
+            "score": round(self.score, 3),
+            "reasons": self.reasons,
         }
 
 
@@ -199,11 +204,18 @@ def _stamp() -> tuple[Any, ...]:
         return model.objects.aggregate(n=Count("pk"), m=Max(name))
 
     return (
-        tuple(sorted(last(Centre).items())), tuple(sorted(last(CompetenceOffer).items())),
-        tuple(sorted(last(Service).items())), tuple(sorted(last(Concept, "pk").items())),
+        tuple(sorted(last(Centre).items())),
+        tuple(sorted(last(CompetenceOffer).items())),
+        tuple(sorted(last(Service).items())),
+        tuple(sorted(last(Concept, "pk").items())),
         Desk.objects.filter(accepts_tickets=False).count(),
-        tuple(sorted(Ticket.objects.filter(state__in=FINISHED_STATES).aggregate(
-            n=Count("pk"), m=Max("updated_at")).items())),
+        tuple(
+            sorted(
+                Ticket.objects.filter(state__in=FINISHED_STATES)
+                .aggregate(n=Count("pk"), m=Max("updated_at"))
+                .items()
+            )
+        ),
         TicketEvent.objects.filter(kind=TicketEvent.TRANSFER).count(),
         semantic.available(),
     )
@@ -231,8 +243,9 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         _bag((c.pref_label, 3.0), (" ".join(c.alt_labels), 3.0), (c.definition, 1.0)) for c in concepts
     ]
     closed = set(Desk.objects.filter(accepts_tickets=False).values_list("centre_id", flat=True))
-    centres_qs = (Centre.objects.public().prefetch_related("offers", "services", "hosts", "clusters")
-                  .order_by("pk"))
+    centres_qs = (
+        Centre.objects.public().prefetch_related("offers", "services", "hosts", "clusters").order_by("pk")
+    )
     centres, bags = [], []
     for centre in centres_qs:
         offers: dict[int, str] = {}
@@ -243,21 +256,30 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         services = list(centre.services.all())
         places = [country_name(c) for c in centre.countries if c != "EU"]
         places += [d for c in centre.countries for d in DEMONYMS.get(c, [])]
-        bags.append(_bag(
-            (f"{centre.acronym} {centre.name}", 2.0),
-            (centre.description, 1.0),
-            (" ".join(f"{h.name} {h.acronym}" for h in centre.hosts.all()), 2.0),
-            (" ".join(places), 2.0),
-            (" ".join(f"{s.name} {s.tagline} {' '.join(s.standards)}" for s in services), 1.0),
-            (" ".join(s.description for s in services), 0.5),
-            (" ".join(k.domain for k in centre.clusters.all()), 1.0),
-        ))
-        centres.append(CentreProfile(
-            centre_id=centre.pk, acronym=centre.acronym, name=centre.name,
-            url=centre.get_absolute_url(), countries=list(centre.countries),
-            languages=list(centre.languages), offers=offers, services={s.pk for s in services},
-            accepts=centre.pk not in closed,
-        ))
+        bags.append(
+            _bag(
+                (f"{centre.acronym} {centre.name}", 2.0),
+                (centre.description, 1.0),
+                (" ".join(f"{h.name} {h.acronym}" for h in centre.hosts.all()), 2.0),
+                (" ".join(places), 2.0),
+                (" ".join(f"{s.name} {s.tagline} {' '.join(s.standards)}" for s in services), 1.0),
+                (" ".join(s.description for s in services), 0.5),
+                (" ".join(k.domain for k in centre.clusters.all()), 1.0),
+            )
+        )
+        centres.append(
+            CentreProfile(
+                centre_id=centre.pk,
+                acronym=centre.acronym,
+                name=centre.name,
+                url=centre.get_absolute_url(),
+                countries=list(centre.countries),
+                languages=list(centre.languages),
+                offers=offers,
+                services={s.pk for s in services},
+                accepts=centre.pk not in closed,
+            )
+        )
     parent = {c.pk: c.broader_id for c in concepts}
 
     given_away: dict[int, list[int]] = defaultdict(list)
@@ -265,8 +287,11 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         source = (event["data"] or {}).get("from")
         if isinstance(source, int):
             given_away[event["ticket_id"]].append(source)
-    finished = (Ticket.objects.filter(state__in=FINISHED_STATES, centre__isnull=False)
-                .order_by("-pk").values("pk", "centre_id", "subject", "body")[:MAX_EXPERIENCE])
+    finished = (
+        Ticket.objects.filter(state__in=FINISHED_STATES, centre__isnull=False)
+        .order_by("-pk")
+        .values("pk", "centre_id", "subject", "body")[:MAX_EXPERIENCE]
+    )
     experience, experience_bags, experience_texts = [], [], []
     for row in finished:
         experience.append((row["centre_id"], given_away.get(row["pk"], [])))
@@ -277,14 +302,24 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
     for code, words in DEMONYMS.items():
         country_words.update({w: code for w in words})
     built = Profile(
-        stamp=stamp, centres=centres, concepts=concepts, concept_index=Bm25(concept_bags),
-        concept_parent=parent, centre_index=Bm25(bags), centre_bags=bags,
-        experience=experience, experience_index=Bm25(experience_bags), country_words=country_words,
+        stamp=stamp,
+        centres=centres,
+        concepts=concepts,
+        concept_index=Bm25(concept_bags),
+        concept_parent=parent,
+        centre_index=Bm25(bags),
+        centre_bags=bags,
+        experience=experience,
+        experience_index=Bm25(experience_bags),
+        country_words=country_words,
     )
     if semantic.available():
         built.concept_vectors = semantic.embed(
-            [f"{c.pref_label}. {', '.join(c.alt_labels)}. {c.definition}" for c in concepts])
-        built.centre_vectors = semantic.embed([_centre_text(c, b) for c, b in zip(centres, bags, strict=True)])
+            [f"{c.pref_label}. {', '.join(c.alt_labels)}. {c.definition}" for c in concepts]
+        )
+        built.centre_vectors = semantic.embed(
+            [_centre_text(c, b) for c, b in zip(centres, bags, strict=True)]
+        )
         built.experience_vectors = semantic.embed(experience_texts) if experience_texts else None
     return built
 
@@ -374,7 +409,9 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
                 rel = max(rel, 0.5 * concept_rel.get(parent, 0.0))
             if rel > 0:
                 _, concept = concept_by_pk[competence_id]
-                contributions.append((rel * LEVEL_WEIGHT[level], f"{LEVEL_PHRASE[level]} {concept.pref_label.lower()}"))
+                contributions.append(
+                    (rel * LEVEL_WEIGHT[level], f"{LEVEL_PHRASE[level]} {concept.pref_label.lower()}")
+                )
         contributions.sort(key=lambda x: -x[0])
         topic = contributions[0][0] + 0.3 * sum(x[0] for x in contributions[1:4]) if contributions else 0.0
         profile_score = 0.5 * text_rel.get(ci, 0.0)
@@ -408,11 +445,17 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
         score = (base * fit + bonus) / (1 + 0.004 * open_now)
         if open_now >= 25:
             reasons.append(f"busy: {open_now} open tickets")
-        candidates.append(Candidate(
-            centre_id=centre.centre_id, acronym=centre.acronym, name=centre.name, url=centre.url,
-            score=score, reasons=reasons or ["its profile matches some words of the question"],
-            accepts=centre.accepts,
-        ))
+        candidates.append(
+            Candidate(
+                centre_id=centre.centre_id,
+                acronym=centre.acronym,
+                name=centre.name,
+                url=centre.url,
+                score=score,
+                reasons=reasons or ["its profile matches some words of the question"],
+                accepts=centre.accepts,
+            )
+        )
     candidates = [c for c in candidates if c.accepts]
     candidates.sort(key=lambda c: (-c.score, c.acronym))
     return candidates[:limit]
@@ -421,8 +464,11 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
 def current_load() -> dict[int, int]:
     from cchub.support.models import OPEN_STATES, Ticket
 
-    rows = (Ticket.objects.filter(state__in=OPEN_STATES, centre__isnull=False)
-            .values("centre_id").annotate(n=Count("pk")))
+    rows = (
+        Ticket.objects.filter(state__in=OPEN_STATES, centre__isnull=False)
+        .values("centre_id")
+        .annotate(n=Count("pk"))
+    )
     return {r["centre_id"]: r["n"] for r in rows}
 
 

@@ -133,12 +133,15 @@ def clocks(ticket: Ticket, now: dt.datetime | None = None, desk: Desk | None = N
         ("resolution", resolve_target, ticket.solved_at),
     ):
         end = finished_at or now
-        result.append(Clock(
-            name=name, target_hours=target,
-            elapsed_hours=working_seconds(desk, start, end) / 3600,
-            due=add_working_seconds(desk, start, target * 3600),
-            done=finished_at is not None,
-        ))
+        result.append(
+            Clock(
+                name=name,
+                target_hours=target,
+                elapsed_hours=working_seconds(desk, start, end) / 3600,
+                due=add_working_seconds(desk, start, target * 3600),
+                done=finished_at is not None,
+            )
+        )
     return result
 
 

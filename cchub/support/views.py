@@ -1,0 +1,409 @@
+"""The helpdesk's pages: ask a question, follow a ticket, work the queues, read the
+knowledge base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cchub.lib.http import is_htmx
+from cchub.registry.models import Centre
+from cchub.support import knowledge, routing, sla, workflow
+from cchub.support.forms import ArticleForm, QuestionForm, ReplyForm, uploads_of
+from cchub.support.guests import guest_tickets, read_confirmation, remember
+from cchub.support.models import OPEN_STATES, PRIORITIES, STATES, Article, Attachment, Supporter, Ticket
+from cchub.support.permissions import is_supporter, is_triager, may, roles
+from cchub.support.queues import QUEUES, queue_filter
+from cchub.support.workflow import TicketError
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.user if request.user.is_authenticated else None
+
+
+def ask(request: HttpRequest) -> HttpResponse:
+    guest = not request.user.is_authenticated
+    form = QuestionForm(request.POST or None, request.FILES or None, guest=guest)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        sub = workflow.Submission(
+            subject=data["subject"],
+            body=data["body"],
+            email=data.get("email", ""),
+            name=data.get("name", ""),
+            stage=data["stage"],
+            country=data["country"],
+            language=data["language"],
+            service=data["service"],
+            priority=data["priority"],
+            uploads=uploads_of(data["attachments"]),
+        )
+        try:
+            ticket = workflow.submit(sub, _user(request))
+        except TicketError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if not ticket.confirmed:
+                return render(
+                    request, "support/asked.html", {"ticket": ticket, "email": ticket.requester_email}
+                )
+            messages.success(request, f"Your question is ticket {ticket.reference}.")
+            return redirect(ticket)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "support/ask.html", {"form": form, "guest": guest}, status=status)
+
+
+@require_GET
+def assist(request: HttpRequest) -> HttpResponse:
+    """While a question is typed: articles that may answer it, and the centres likely to."""
+    subject = request.GET.get("subject", "")[:200]
+    body = request.GET.get("body", "")[:5000]
+    text = f"{subject} {body}".strip()
+    candidates, articles = [], []
+    if len(text) >= 8:
+        articles = knowledge.suggestions(f"{subject} {body[:200]}")
+        candidates = routing.route(
+            routing.Question(
+                subject=subject,
+                body=body,
+                language=request.GET.get("language", "")[:3],
+                country=request.GET.get("country", "")[:2],
+                stage=request.GET.get("stage", "")[:60],
+            ),
+            limit=3,
+        )
+    return render(request, "support/_assist.html", {"articles": articles, "candidates": candidates})
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = read_confirmation(token)
+    if ticket is None:
+        return render(request, "support/confirm_failed.html", status=400)
+    if request.method != "POST":  # mail scanners follow links; a person presses the button
+        return render(request, "support/confirm.html", {"ticket": ticket})
+    workflow.confirm(ticket)
+    remember(request, ticket, ticket.key)
+    messages.success(request, f"Thank you: your question is ticket {ticket.reference}.")
+    return redirect(ticket)
+
+
+def _visible(request: HttpRequest, pk: int) -> Ticket:
+    ticket = (
+        Ticket.objects.select_related("centre", "assignee", "stage", "service", "requester")
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None or not may(_user(request), ticket, "view", guest_tickets(request)):
+        raise Http404("No such ticket")
+    return ticket
+
+
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    key = request.GET.get("key", "")
+    if key:
+        ticket = get_object_or_404(Ticket, pk=pk)
+        if remember(request, ticket, key):
+            return HttpResponseRedirect(reverse("support:ticket", args=[pk]))  # drop the key from the URL
+        raise Http404("No such ticket")
+    ticket = _visible(request, pk)
+    return render(request, "support/ticket.html", _ticket_context(request, ticket))
+
+
+def _ticket_context(
+    request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None
+) -> dict[str, Any]:
+    user = _user(request)
+    guest = guest_tickets(request)
+    held = roles(user, ticket, guest)
+    staff = bool(held - {"requester"})
+    events = ticket.events.select_related("actor").prefetch_related("attachments")
+    can = {
+        action: may(user, ticket, action, guest)
+        for action in (
+            "reply",
+            "note",
+            "state",
+            "priority",
+            "assign",
+            "place",
+            "transfer",
+            "refer",
+            "escalate",
+            "invite",
+            "link",
+            "reopen",
+            "article",
+        )
+    }
+    centres = Centre.objects.public().order_by("acronym").only("pk", "acronym", "name")
+    return {
+        "ticket": ticket,
+        "staff": staff,
+        "can": can,
+        "events": [e for e in events if staff or e.public],
+        "attachments_before": [a for a in ticket.attachments.all() if a.event_id is None],
+        "clocks": sla.clocks(ticket) if ticket.centre_id and staff else [],
+        "reply_form": reply_form or ReplyForm(staff=staff),
+        "supporters": Supporter.objects.filter(centre=ticket.centre).select_related("user")
+        if staff and ticket.centre
+        else [],
+        "centres": centres if staff else [],
+        "states": [s for s in STATES if s[0] != "new"],
+        "priorities": PRIORITIES,
+        "suggestions": ticket.routing[:5] if staff else [],
+        "links": list(ticket.links_out.select_related("target"))
+        + list(ticket.links_in.select_related("source")),
+        "collaborators": list(ticket.collaborators.all()),
+        "autoclose": workflow.autoclose_at(ticket),
+        "articles": ticket.articles.all() if staff else [],
+    }
+
+
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible(request, pk)
+    staff = bool(roles(_user(request), ticket, guest_tickets(request)) - {"requester"})
+    form = ReplyForm(request.POST, request.FILES, staff=staff)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            workflow.reply(
+                ticket,
+                _user(request),
+                data["body"],
+                public=data.get("public", True) if staff else True,
+                uploads=uploads_of(data["attachments"]),
+                guest=guest_tickets(request),
+                new_state=data.get("state", "") if staff else "",
+            )
+        except TicketError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Added to the ticket.")
+            return redirect(ticket)
+    ticket.refresh_from_db()
+    return render(request, "support/ticket.html", _ticket_context(request, ticket, form), status=400)
+
+
+ACTIONS = {
+    "state": lambda t, u, p, g: workflow.change_state(t, u, p.get("state", ""), p.get("note", ""), guest=g),
+    "priority": lambda t, u, p, g: workflow.set_priority(t, u, p.get("priority", "")),
+    "assign": lambda t, u, p, g: workflow.assign(
+        t, u, int(p["assignee"]) if p.get("assignee", "").isdigit() else None
+    ),
+    "place": lambda t, u, p, g: workflow.place(t, u, p.get("centre") or None, p.get("note", "")),
+    "transfer": lambda t, u, p, g: workflow.transfer(t, u, p.get("centre") or None, p.get("reason", "")),
+    "refer": lambda t, u, p, g: workflow.refer(t, u, p.get("reason", "")),
+    "escalate": lambda t, u, p, g: workflow.escalate(t, u, p.get("reason", "")),
+    "invite": lambda t, u, p, g: workflow.invite(t, u, p.get("centre") or None, p.get("note", "")),
+    "link": lambda t, u, p, g: workflow.link(
+        t, u, p.get("target", "").upper().removeprefix("CCH-").lstrip("0"), p.get("kind", "")
+    ),
+}
+DONE = {
+    "state": "State changed.",
+    "priority": "Priority changed.",
+    "assign": "Assignment changed.",
+    "place": "Sent to the centre.",
+    "transfer": "Transferred.",
+    "refer": "Referred onwards.",
+    "escalate": "Escalated to the network coordinators.",
+    "invite": "Centre invited.",
+    "link": "Linked.",
+}
+
+
+@require_POST
+def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    ticket = _visible(request, pk)
+    try:
+        ACTIONS[action](ticket, _user(request), request.POST, guest_tickets(request))
+    except TicketError as exc:
+        messages.error(request, exc.message)
+        ticket.refresh_from_db()
+        context = _ticket_context(request, ticket)
+        context["action_error"] = (action, exc.message)
+        return render(request, "support/ticket.html", context, status=exc.status)
+    messages.success(request, DONE[action])
+    if not may(_user(request), ticket, "view", guest_tickets(request)):
+        return redirect("support:queue")  # handed to a centre this user does not belong to
+    return redirect(ticket)
+
+
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    ticket = _visible(request, pk)
+    item = get_object_or_404(Attachment, pk=attachment_id, ticket=ticket)
+    staff = bool(roles(_user(request), ticket, guest_tickets(request)) - {"requester"})
+    if not item.public and not staff:
+        raise Http404("No such file")
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=item.name, content_type=item.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    supporter, triager = is_supporter(user), is_triager(user)
+    default = "centre" if supporter and not triager else ("triage" if triager else "requested")
+    name = request.GET.get("queue", default)
+    if name not in QUEUES:
+        name = default
+    qs = queue_filter(workflow.visible_tickets(user), user, name)
+    state = request.GET.get("state", "")
+    if state in dict(STATES):
+        qs = qs.filter(state=state)
+    priority = request.GET.get("priority", "")
+    if priority in dict(PRIORITIES):
+        qs = qs.filter(priority=priority)
+    qs = (
+        qs.select_related("centre__desk", "assignee")
+        .prefetch_related("centre__service_levels")
+        .order_by("-created_at")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [
+        {"ticket": t, "sla": sla.worst(sla.clocks(t)) if t.centre_id and t.state in OPEN_STATES else ""}
+        for t in page
+    ]
+    available = (
+        ["requested"]
+        + (["mine", "unassigned", "centre", "collaborating", "finished"] if supporter else [])
+        + (["triage", "escalated"] if triager else [])
+    )
+    context = {
+        "rows": rows,
+        "page": page,
+        "queue": name,
+        "queues": [(q, QUEUES[q]) for q in available],
+        "state": state,
+        "priority": priority,
+        "states": STATES,
+        "priorities": PRIORITIES,
+    }
+    template = "support/_queue_table.html" if is_htmx(request) else "support/queue.html"
+    return render(request, template, context)
+
+
+def article_list(request: HttpRequest) -> HttpResponse:
+    articles = Article.objects.filter(status=Article.APPROVED).select_related("centre")
+    drafts: list[Article] = []
+    if request.user.is_authenticated:
+        drafts = [
+            a
+            for a in Article.objects.filter(status=Article.DRAFT).select_related("centre")
+            if knowledge.may_edit(request.user, a)
+        ]
+    return render(request, "support/article_list.html", {"articles": articles, "drafts": drafts})
+
+
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article.objects.select_related("centre"), slug=slug)
+    editable = request.user.is_authenticated and knowledge.may_edit(request.user, article)
+    if article.status != Article.APPROVED and not editable:
+        raise Http404("No such article")
+    return render(
+        request,
+        "support/article.html",
+        {
+            "article": article,
+            "editable": editable,
+            "approvable": article.status == Article.DRAFT and knowledge.may_approve(request.user, article),
+        },
+    )
+
+
+@login_required
+def article_new(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible(request, pk)
+    if not may(request.user, ticket, "article"):
+        raise Http404("No such ticket")
+    title, body = knowledge.draft_text(ticket)
+    form = ArticleForm(request.POST or None, initial={"title": title, "body": body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            article = knowledge.create_from_ticket(
+                ticket,
+                request.user,
+                form.cleaned_data["title"],
+                form.cleaned_data["body"],
+                form.cleaned_data["competences"],
+            )
+        except TicketError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Draft saved; a lead supporter of the centre publishes it.")
+            return redirect(article)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": f"Article from {ticket.reference}",
+            "back": ticket.get_absolute_url(),
+            "intro": "Personal data found in the ticket has been removed; check the text before saving.",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    if not knowledge.may_edit(request.user, article):
+        raise Http404("No such article")
+    form = ArticleForm(
+        request.POST or None,
+        initial={
+            "title": article.title,
+            "body": article.body,
+            "competences": [c.notation for c in article.competences.all()],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            knowledge.update(
+                article,
+                request.user,
+                form.cleaned_data["title"],
+                form.cleaned_data["body"],
+                form.cleaned_data["competences"],
+            )
+        except TicketError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Article saved.")
+            return redirect(article)
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": f"Edit: {article.title}", "back": article.get_absolute_url()},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def article_approve(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    try:
+        knowledge.approve(article, request.user)
+    except TicketError as exc:
+        messages.error(request, exc.message)
+        return (
+            redirect(article) if knowledge.may_edit(request.user, article) else redirect("support:articles")
+        )
+    messages.success(request, "Published.")
+    return redirect(article)
