@@ -88,3 +88,21 @@ def api_for(users: dict[str, Any]) -> Any:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def desk(db: Any, admin_user: Any) -> dict[str, Any]:
+    """People of the helpdesk: a researcher, supporters of ESCAPE-VO (one a lead) and of
+    KIT, a triager, an administrator and an unrelated registered user."""
+    from django.contrib.auth.models import Group
+
+    from cchub.support.models import Supporter
+    from cchub.support.permissions import TRIAGE_GROUP
+
+    people = {name: make_user(name) for name in ("researcher", "vo", "vo_lead", "kit", "triager", "other")}
+    Supporter.objects.create(user=people["vo"], centre=Centre.objects.get(slug="escape-vo"))
+    Supporter.objects.create(user=people["vo_lead"], centre=Centre.objects.get(slug="escape-vo"), is_lead=True)
+    Supporter.objects.create(user=people["kit"], centre=Centre.objects.get(slug="kit"))
+    people["triager"].groups.add(Group.objects.get_or_create(name=TRIAGE_GROUP)[0])
+    people["admin"] = admin_user
+    return people
