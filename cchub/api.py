@@ -58,6 +58,9 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return error_response(400, "The request body is not valid JSON.",
+                              [{"field": "body", "message": "not valid JSON"}])
     return error_response(exc.status_code, str(exc))
 
 

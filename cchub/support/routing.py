@@ -382,6 +382,7 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
 
     votes: dict[int, float] = defaultdict(float)
     experience_counts: Counter[int] = Counter()
+    away_counts: Counter[int] = Counter()
     neighbours = _normalised(prof.experience_index.scores(query))
     for i, s in _semantic_scores(prof.experience_vectors, query_vector, 0.45).items():
         neighbours[i] = max(neighbours.get(i, 0.0), s)
@@ -393,6 +394,7 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
         experience_counts[centre_id] += 1
         for other in away:
             votes[other] -= 0.7 * s
+            away_counts[other] += 1
 
     named = _countries_named(question.text, prof)
     wanted_countries = ({question.country.upper()} if question.country else set()) | named
@@ -427,8 +429,9 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
         if experience_counts.get(centre.centre_id) and votes[centre.centre_id] > 0:
             n = experience_counts[centre.centre_id]
             reasons.append(f"solved {n} similar question{'s' if n != 1 else ''} before")
-        if votes.get(centre.centre_id, 0.0) < 0:
-            reasons.append("similar questions were transferred away from it before")
+        if away_counts.get(centre.centre_id):
+            n = away_counts[centre.centre_id]
+            reasons.append(f"{n} similar question{'s were' if n != 1 else ' was'} transferred away from it")
         fit = 1.0
         served = wanted_countries & set(centre.countries)
         if served:
