@@ -101,7 +101,8 @@ def desk(db: Any, admin_user: Any) -> dict[str, Any]:
 
     people = {name: make_user(name) for name in ("researcher", "vo", "vo_lead", "kit", "triager", "other")}
     Supporter.objects.create(user=people["vo"], centre=Centre.objects.get(slug="escape-vo"))
-    Supporter.objects.create(user=people["vo_lead"], centre=Centre.objects.get(slug="escape-vo"), is_lead=True)
+    vo = Centre.objects.get(slug="escape-vo")
+    Supporter.objects.create(user=people["vo_lead"], centre=vo, is_lead=True)
     Supporter.objects.create(user=people["kit"], centre=Centre.objects.get(slug="kit"))
     people["triager"].groups.add(Group.objects.get_or_create(name=TRIAGE_GROUP)[0])
     people["admin"] = admin_user

@@ -99,8 +99,12 @@ def answer(to: str, sender: str, text: str, **headers: str) -> EmailMessage:
 
 
 def test_mail_round_trip(desk: dict[str, Any], smtp: Sink, inbound: int) -> None:
-    ticket = workflow.submit(Submission(subject="Querying Gaia with ADQL through TAP",
-                                        body="How do I select stars within 100 pc?"), desk["researcher"])
+    ticket = workflow.submit(
+        Submission(
+            subject="Querying Gaia with ADQL through TAP", body="How do I select stars within 100 pc?"
+        ),
+        desk["researcher"],
+    )
     assert ticket.centre.slug == "escape-vo"
     sent = wait_for(smtp, 2)
     new = next(m for m in sent if "New ticket for ESCAPE-VO" in m["Subject"])
@@ -115,8 +119,10 @@ def test_mail_round_trip(desk: dict[str, Any], smtp: Sink, inbound: int) -> None
     assert reply_to == reply_address(ticket) and reply_to.startswith(f"support+{ticket.pk}-")
 
     # The researcher answers by e-mail: it lands in the ticket, without the quoted text.
-    code, _ = deliver(inbound, answer(reply_to, desk["researcher"].email, "Thanks, that works!",
-                                      Message_ID="<r1@example.org>"))
+    code, _ = deliver(
+        inbound,
+        answer(reply_to, desk["researcher"].email, "Thanks, that works!", Message_ID="<r1@example.org>"),
+    )
     assert code == 250
     event = ticket.events.filter(kind=TicketEvent.REPLY, via_email=True).get()
     assert event.body == "Thanks, that works!" and event.by_requester
@@ -124,14 +130,20 @@ def test_mail_round_trip(desk: dict[str, Any], smtp: Sink, inbound: int) -> None
     assert any("requester replied" in m["Subject"] for m in wait_for(smtp, 4))
 
     # The same message again (a retry) is not added twice.
-    assert deliver(inbound, answer(reply_to, desk["researcher"].email, "Thanks, that works!",
-                                   Message_ID="<r1@example.org>"))[0] == 250
+    assert (
+        deliver(
+            inbound,
+            answer(reply_to, desk["researcher"].email, "Thanks, that works!", Message_ID="<r1@example.org>"),
+        )[0]
+        == 250
+    )
     assert ticket.events.filter(kind=TicketEvent.REPLY, via_email=True).count() == 1
 
 
 def test_loop_protection_and_strangers(desk: dict[str, Any], smtp: Sink, inbound: int) -> None:
-    ticket = workflow.submit(Submission(subject="Querying Gaia with ADQL through TAP", body="Help with TAP"),
-                             desk["researcher"])
+    ticket = workflow.submit(
+        Submission(subject="Querying Gaia with ADQL through TAP", body="Help with TAP"), desk["researcher"]
+    )
     to = reply_address(ticket)
     me = desk["researcher"].email
     outcomes = [
@@ -157,8 +169,9 @@ def test_loop_protection_and_strangers(desk: dict[str, Any], smtp: Sink, inbound
 
 
 def test_supporter_can_answer_by_mail(desk: dict[str, Any], smtp: Sink) -> None:
-    ticket = workflow.submit(Submission(subject="Querying Gaia with ADQL through TAP", body="Help with TAP"),
-                             desk["researcher"])
+    ticket = workflow.submit(
+        Submission(subject="Querying Gaia with ADQL through TAP", body="Help with TAP"), desk["researcher"]
+    )
     outcome = receive(answer(reply_address(ticket), desk["vo"].email, "Here is the answer.").as_bytes())
     assert outcome == "added to the ticket"
     event = ticket.events.get(via_email=True)

@@ -23,53 +23,76 @@ ROLES = ["anonymous", "other", "requester", "supporter", "other_centre", "collab
 Y, N = True, False
 # action: allowed for the roles in ROLES' order
 TABLE: dict[str, list[bool]] = {
-    "view":      [N, N, Y, Y, N, Y, Y, Y],
-    "reply":     [N, N, Y, Y, N, Y, Y, Y],
-    "note":      [N, N, N, Y, N, Y, Y, Y],
-    "state":     [N, N, N, Y, N, N, N, Y],
-    "priority":  [N, N, N, Y, N, N, Y, Y],
-    "assign":    [N, N, N, Y, N, N, N, Y],
-    "transfer":  [N, N, N, Y, N, N, Y, Y],
-    "escalate":  [N, N, N, Y, N, Y, N, Y],
-    "invite":    [N, N, N, Y, N, N, N, Y],
-    "link":      [N, N, N, Y, N, N, Y, Y],
+    "view": [N, N, Y, Y, N, Y, Y, Y],
+    "reply": [N, N, Y, Y, N, Y, Y, Y],
+    "note": [N, N, N, Y, N, Y, Y, Y],
+    "state": [N, N, N, Y, N, N, N, Y],
+    "priority": [N, N, N, Y, N, N, Y, Y],
+    "assign": [N, N, N, Y, N, N, N, Y],
+    "transfer": [N, N, N, Y, N, N, Y, Y],
+    "escalate": [N, N, N, Y, N, Y, N, Y],
+    "invite": [N, N, N, Y, N, N, N, Y],
+    "link": [N, N, N, Y, N, N, Y, Y],
 }
 
 ACTIONS: dict[str, Callable[[Api, int, dict[str, Any]], Any]] = {
     "view": lambda api, pk, d: api.get(f"/api/v1/support/tickets/{pk}"),
     "reply": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/replies", {"body": "Hello"}),
-    "note": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/replies",
-                                        {"body": "internal", "public": False}),
+    "note": lambda api, pk, d: api.send(
+        "post", f"/api/v1/support/tickets/{pk}/replies", {"body": "internal", "public": False}
+    ),
     "state": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/state", {"state": "on-hold"}),
-    "priority": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/priority",
-                                            {"priority": "urgent"}),
-    "assign": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/assign",
-                                          {"assignee": d["vo"].pk}),
-    "transfer": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/transfer",
-                                            {"centre": "infn", "reason": "They run the GPUs"}),
-    "escalate": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/escalate",
-                                            {"reason": "Needs the coordinators"}),
+    "priority": lambda api, pk, d: api.send(
+        "post", f"/api/v1/support/tickets/{pk}/priority", {"priority": "urgent"}
+    ),
+    "assign": lambda api, pk, d: api.send(
+        "post", f"/api/v1/support/tickets/{pk}/assign", {"assignee": d["vo"].pk}
+    ),
+    "transfer": lambda api, pk, d: api.send(
+        "post", f"/api/v1/support/tickets/{pk}/transfer", {"centre": "infn", "reason": "They run the GPUs"}
+    ),
+    "escalate": lambda api, pk, d: api.send(
+        "post", f"/api/v1/support/tickets/{pk}/escalate", {"reason": "Needs the coordinators"}
+    ),
     "invite": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/invite", {"centre": "cnr"}),
-    "link": lambda api, pk, d: api.send("post", f"/api/v1/support/tickets/{pk}/links",
-                                        {"target": d["other_ticket"].pk, "kind": "related"}),
+    "link": lambda api, pk, d: api.send(
+        "post", f"/api/v1/support/tickets/{pk}/links", {"target": d["other_ticket"].pk, "kind": "related"}
+    ),
 }
 
 
 def snapshot(ticket: Ticket) -> tuple[Any, ...]:
     ticket.refresh_from_db()
-    return (ticket.state, ticket.priority, ticket.centre_id, ticket.assignee_id, ticket.escalated,
-            ticket.events.count(), ticket.collaborators.count(), ticket.links_out.count())
+    return (
+        ticket.state,
+        ticket.priority,
+        ticket.centre_id,
+        ticket.assignee_id,
+        ticket.escalated,
+        ticket.events.count(),
+        ticket.collaborators.count(),
+        ticket.links_out.count(),
+    )
 
 
 @pytest.fixture
 def world(desk: dict[str, Any]) -> dict[str, Any]:
-    ticket = workflow.submit(Submission(subject="Querying Gaia with ADQL through TAP",
-                                        body="How do I write an ADQL query for Gaia?"), desk["researcher"])
+    ticket = workflow.submit(
+        Submission(
+            subject="Querying Gaia with ADQL through TAP", body="How do I write an ADQL query for Gaia?"
+        ),
+        desk["researcher"],
+    )
     assert ticket.centre.slug == "escape-vo"
     workflow.invite(ticket, desk["admin"], Centre.objects.get(slug="kit").pk)
     people = {
-        "anonymous": None, "other": desk["other"], "requester": desk["researcher"], "supporter": desk["vo"],
-        "other_centre": desk["kit"], "triager": desk["triager"], "admin": desk["admin"],
+        "anonymous": None,
+        "other": desk["other"],
+        "requester": desk["researcher"],
+        "supporter": desk["vo"],
+        "other_centre": desk["kit"],
+        "triager": desk["triager"],
+        "admin": desk["admin"],
     }
     # A supporter of another centre (INFN) who is not invited.
     from cchub.support.models import Supporter
@@ -79,8 +102,9 @@ def world(desk: dict[str, Any]) -> dict[str, Any]:
     Supporter.objects.create(user=outsider, centre=Centre.objects.get(slug="infn"))
     people["other_centre"] = outsider
     people["collaborator"] = desk["kit"]
-    other_ticket = workflow.submit(Submission(subject="Another ADQL question", body="TAP async jobs?"),
-                                   desk["researcher"])
+    other_ticket = workflow.submit(
+        Submission(subject="Another ADQL question", body="TAP async jobs?"), desk["researcher"]
+    )
     return {"ticket": ticket, "people": people, "desk": {**desk, "other_ticket": other_ticket}}
 
 
@@ -130,13 +154,17 @@ def test_queues_show_each_role_its_tickets(world: dict[str, Any]) -> None:
     assert ref in refs("supporter", "centre") and ref in refs("supporter", "unassigned")
     assert ref not in refs("other_centre") and ref not in refs("other")
     assert ref in refs("collaborator", "collaborating")
-    assert Api(token_for(people["supporter"])).get("/api/v1/support/tickets?queue=nonsense").status_code == 400
+    assert (
+        Api(token_for(people["supporter"])).get("/api/v1/support/tickets?queue=nonsense").status_code == 400
+    )
     assert Api().get("/api/v1/support/tickets").status_code == 401
 
 
 def test_triage_placement_is_for_triagers(desk: dict[str, Any]) -> None:
-    ticket = workflow.submit(Submission(subject="A question", body="Hello, I would like to talk about my work."),
-                             desk["researcher"])
+    ticket = workflow.submit(
+        Submission(subject="A question", body="Hello, I would like to talk about my work."),
+        desk["researcher"],
+    )
     assert ticket.centre is None
     body = {"centre": "kit"}
     for role, status in (("vo", 404), ("researcher", 403), ("other", 404), ("triager", 200)):

@@ -21,8 +21,13 @@ def route(body: dict[str, Any]) -> Any:
 
 
 def test_route_returns_ranked_candidates_with_reasons(db: Any) -> None:
-    response = route({"subject": "DMP review before the FWO deadline",
-                      "body": "I need feedback on my data management plan.", "country": "BE"})
+    response = route(
+        {
+            "subject": "DMP review before the FWO deadline",
+            "body": "I need feedback on my data management plan.",
+            "country": "BE",
+        }
+    )
     assert response.status_code == 200
     candidates = response.json()["candidates"]
     first = candidates[0]
@@ -37,9 +42,13 @@ def test_route_returns_ranked_candidates_with_reasons(db: Any) -> None:
 
 
 def test_language_and_country_named_in_the_text_count(db: Any) -> None:
-    candidates = route({"subject": "GPU access for deep learning",
-                        "body": "Our Italian group needs GPUs to train neural networks.",
-                        "language": "it"}).json()["candidates"]
+    candidates = route(
+        {
+            "subject": "GPU access for deep learning",
+            "body": "Our Italian group needs GPUs to train neural networks.",
+            "language": "it",
+        }
+    ).json()["candidates"]
     assert candidates[0]["centre"]["acronym"] == "INFN"
     assert "answers in Italian" in candidates[0]["reasons"] and "serves Italy" in candidates[0]["reasons"]
 
@@ -49,19 +58,23 @@ def test_named_service_brings_its_centre(db: Any) -> None:
 
     service = Service.objects.filter(centres__slug="escape-cs").first()
     assert service is not None
-    candidates = route({"subject": "Question about the platform", "body": "It does not load.",
-                        "service": service.slug}).json()["candidates"]
+    candidates = route(
+        {"subject": "Question about the platform", "body": "It does not load.", "service": service.slug}
+    ).json()["candidates"]
     assert candidates[0]["centre"]["acronym"] == "ESCAPE-CS"
     assert "provides the service you asked about" in candidates[0]["reasons"]
 
 
-@pytest.mark.parametrize("body,status,field", [
-    ({"subject": "", "body": ""}, 422, "subject"),
-    ({"subject": "x" * 201}, 413, "body"),
-    ({"subject": "help", "service": "nope"}, 422, "service"),
-    ({"subject": "help", "colour": "red"}, 422, "colour"),
-    ({"body": "no subject"}, 422, "subject"),
-])
+@pytest.mark.parametrize(
+    "body,status,field",
+    [
+        ({"subject": "", "body": ""}, 422, "subject"),
+        ({"subject": "x" * 201}, 413, "body"),
+        ({"subject": "help", "service": "nope"}, 422, "service"),
+        ({"subject": "help", "colour": "red"}, 422, "colour"),
+        ({"body": "no subject"}, 422, "subject"),
+    ],
+)
 def test_bad_route_requests(db: Any, body: dict[str, Any], status: int, field: str) -> None:
     response = route(body)
     assert response.status_code == status, response.content
@@ -74,25 +87,35 @@ def test_malformed_json_is_a_clear_400(db: Any) -> None:
 
 
 def test_router_learns_from_solved_tickets_and_transfers(desk: dict[str, Any]) -> None:
-    question = routing.Question(subject="Calibrating the spectrograph of our laboratory",
-                                body="The wavelength calibration drifts between measurements.")
+    question = routing.Question(
+        subject="Calibrating the spectrograph of our laboratory",
+        body="The wavelength calibration drifts between measurements.",
+    )
     before = [c.acronym for c in routing.route(question)]
     ugot = Centre.objects.get(slug="ugot")
     assert "UGOT" not in before[:1]
     # UGOT answered three such questions (the network learned it, not the registry).
     for n in range(3):
-        ticket = Ticket.objects.create(subject=f"Spectrograph calibration drifts {n}",
-                                       body="Wavelength calibration of the laboratory spectrograph drifts.",
-                                       requester_email="a@example.org", centre=ugot, state=SOLVED)
+        ticket = Ticket.objects.create(
+            subject=f"Spectrograph calibration drifts {n}",
+            body="Wavelength calibration of the laboratory spectrograph drifts.",
+            requester_email="a@example.org",
+            centre=ugot,
+            state=SOLVED,
+        )
         assert ticket.pk
     after = routing.route(question)
     assert after[0].acronym == "UGOT"
     assert any("solved 3 similar questions" in r for r in after[0].reasons)
     # Transfers away teach the opposite.
     for n in range(4):
-        t = workflow.submit(Submission(subject=f"Spectrograph calibration drifts again {n}",
-                                       body="Wavelength calibration of the laboratory spectrograph drifts."),
-                            desk["researcher"])
+        t = workflow.submit(
+            Submission(
+                subject=f"Spectrograph calibration drifts again {n}",
+                body="Wavelength calibration of the laboratory spectrograph drifts.",
+            ),
+            desk["researcher"],
+        )
         if t.centre_id != ugot.pk:
             Ticket.objects.filter(pk=t.pk).update(centre=ugot)
             t.refresh_from_db()

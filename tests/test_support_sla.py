@@ -16,8 +16,13 @@ ROME = ZoneInfo("Europe/Rome")
 
 
 def desk(**kwargs: object) -> Desk:
-    values = {"time_zone": "Europe/Rome", "work_days": [0, 1, 2, 3, 4], "day_start": dt.time(9),
-              "day_end": dt.time(17), "holidays": []}
+    values = {
+        "time_zone": "Europe/Rome",
+        "work_days": [0, 1, 2, 3, 4],
+        "day_start": dt.time(9),
+        "day_end": dt.time(17),
+        "holidays": [],
+    }
     values.update(kwargs)
     return Desk(**values)  # type: ignore[arg-type]
 
@@ -53,8 +58,9 @@ def test_clocks_warn_at_75_percent_and_flag_breaches() -> None:
     centre = Centre.objects.get(slug="garr")
     Desk.objects.create(centre=centre, time_zone="Europe/Rome", work_days=[0, 1, 2, 3, 4])
     ServiceLevel.objects.create(centre=centre, priority="urgent", first_response_hours=4, resolution_hours=16)
-    ticket = Ticket.objects.create(subject="s", body="b", requester_email="a@example.org", centre=centre,
-                                   priority="urgent")
+    ticket = Ticket.objects.create(
+        subject="s", body="b", requester_email="a@example.org", centre=centre, priority="urgent"
+    )
     Ticket.objects.filter(pk=ticket.pk).update(routed_at=at(2026, 11, 16, 9))
     ticket.refresh_from_db()
     first, resolution = sla.clocks(ticket, now=at(2026, 11, 16, 11, 59))
@@ -69,8 +75,9 @@ def test_clocks_warn_at_75_percent_and_flag_breaches() -> None:
 
 
 def test_default_targets_without_a_desk() -> None:
-    ticket = Ticket(subject="s", body="b", requester_email="a@example.org", priority="top",
-                    created_at=at(2026, 11, 16, 9))
+    ticket = Ticket(
+        subject="s", body="b", requester_email="a@example.org", priority="top", created_at=at(2026, 11, 16, 9)
+    )
     first, resolution = sla.clocks(ticket, now=at(2026, 11, 16, 9, 30))
     assert (first.target_hours, resolution.target_hours) == (1, 8)
     assert first.state == "ok"

@@ -17,8 +17,10 @@ from cchub.support.workflow import Submission, TicketError
 
 pytestmark = pytest.mark.django_db
 
-ADQL = Submission(subject="Querying Gaia with ADQL through TAP",
-                  body="How do I write an ADQL query to the Gaia archive to select stars within 100 pc?")
+ADQL = Submission(
+    subject="Querying Gaia with ADQL through TAP",
+    body="How do I write an ADQL query to the Gaia archive to select stars within 100 pc?",
+)
 VAGUE = Submission(subject="A question", body="Hello, I would like to talk to someone about my work.")
 
 
@@ -124,8 +126,9 @@ def test_solved_tickets_close_after_ten_working_days(desk: dict[str, Any], setti
         workflow.change_state(ticket, desk["researcher"], IN_PROGRESS)
 
 
-def test_transfer_with_reason_reaches_the_other_centre(desk: dict[str, Any],
-                                                      django_capture_on_commit_callbacks: Any) -> None:
+def test_transfer_with_reason_reaches_the_other_centre(
+    desk: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
     ticket = ask(desk)
     kit = Centre.objects.get(slug="kit")
     with pytest.raises(TicketError) as exc:
@@ -187,13 +190,15 @@ def test_links_between_tickets(desk: dict[str, Any]) -> None:
     assert TicketLink.objects.count() == 2
 
 
-def test_guest_question_waits_for_the_confirmed_address(db: Any,
-                                                        django_capture_on_commit_callbacks: Any) -> None:
+def test_guest_question_waits_for_the_confirmed_address(
+    db: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from cchub.support.guests import confirmation_link, read_confirmation
 
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = workflow.submit(Submission(subject=ADQL.subject, body=ADQL.body, email="ana@example.org",
-                                            name="Ana"), None)
+        ticket = workflow.submit(
+            Submission(subject=ADQL.subject, body=ADQL.body, email="ana@example.org", name="Ana"), None
+        )
     assert not ticket.confirmed and ticket.centre is None and ticket.routed_at is None
     message = next(m for m in mail.outbox if "Confirm" in m.subject)
     assert message.to == ["ana@example.org"] and "/support/confirm/" in message.body
@@ -206,8 +211,9 @@ def test_guest_question_waits_for_the_confirmed_address(db: Any,
     assert ticket.confirmed and ticket.centre is not None and ticket.centre.slug == "escape-vo"
 
 
-def test_sla_warning_and_breach_are_sent_once(desk: dict[str, Any],
-                                              django_capture_on_commit_callbacks: Any) -> None:
+def test_sla_warning_and_breach_are_sent_once(
+    desk: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
     ticket = ask(desk)
     Ticket.objects.filter(pk=ticket.pk).update(priority="top")  # 1 working hour to respond
     monday = timezone.make_aware(dt.datetime(2026, 11, 16, 10, 0))
