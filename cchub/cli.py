@@ -58,10 +58,15 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_load_demo(args: argparse.Namespace) -> int:
     from cchub.registry.demo import load_demo
+    from cchub.support.demo import load as load_helpdesk
 
     report = load_demo(progress=True)
     print(report.summary())
-    return 0 if report.ok else 1
+    if not report.ok:
+        return 1
+    counts = load_helpdesk()
+    print("Demo helpdesk: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 0
 
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
