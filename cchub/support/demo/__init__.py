@@ -65,11 +65,11 @@ def load() -> dict[str, int]:
         if Ticket.objects.filter(requester_email="researcher@example.org").exists():
             return counts
         for item in data["tickets"]:
-            centre = Centre.objects.get(slug=item["centre"]) if item["centre"] else None
+            owner = Centre.objects.get(slug=item["centre"]) if item["centre"] else None
             ticket = Ticket.objects.create(
                 subject=item["subject"],
                 body=item["body"],
-                centre=centre,
+                centre=owner,
                 state=item["state"],
                 priority=item["priority"],
                 country=item.get("country", ""),
@@ -91,25 +91,25 @@ def load() -> dict[str, int]:
                 kind=TicketEvent.ROUTED,
                 actor_label="router",
                 data={
-                    "to": centre.pk if centre else None,
-                    "centre": centre.acronym if centre else "",
+                    "to": owner.pk if owner else None,
+                    "centre": owner.acronym if owner else "",
                     "automatic": True,
                 },
             )
             for text in item.get("replies", []):
                 TicketEvent.objects.create(
-                    ticket=ticket, kind=TicketEvent.REPLY, actor_label=f"{centre} support", body=text
+                    ticket=ticket, kind=TicketEvent.REPLY, actor_label=f"{owner} support", body=text
                 )
                 ticket.first_response_at = timezone.now()
             ticket.save(update_fields=["first_response_at"])
             counts["tickets"] += 1
-            if "article" in item:
+            if "article" in item and owner is not None:
                 spec = item["article"]
                 article = Article.objects.create(
                     slug=spec["title"].lower().replace(" ", "-")[:70],
                     title=spec["title"],
                     body=spec["body"],
-                    centre=centre,
+                    centre=owner,
                     source_ticket=ticket,
                     status=Article.APPROVED,
                     approved_at=timezone.now(),
