@@ -17,3 +17,19 @@ shot competence 1280 1000 /vocabularies/competences/ivoa-tap-adql/
 shot centre-phone 390 1200 /centres/escape-vre/
 shot search 1280 1000 "/search/?q=where+can+I+publish+my+analysis+code"
 echo "screenshots written to $OUT"
+# Staff views: rendered as a signed-in user (default: admin) and opened from a file.
+AS=${CCHUB_SCREENSHOT_USER:-admin}
+staff() {  # name width height path
+  local page; page=$(mktemp --suffix=.html)
+  python3 "$(dirname "$0")/render_as.py" "$AS" "$4" "$BASE" > "$page"
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$(mktemp -d)" --hide-scrollbars --window-size="$2,$3" \
+    --screenshot="$OUT/$1.png" "file://$page" 2>/dev/null
+}
+shot support-ask 1280 1000 /support/
+shot support-article 1280 800 /support/articles/
+staff support-queue 1280 700 "/support/queue/?queue=open"
+staff support-ticket 1280 1300 "/support/tickets/1/"
+staff support-triage 1280 1000 "/support/tickets/6/"
+echo "staff views written to $OUT"

@@ -20,6 +20,11 @@ from django.db import transaction
 
 from cchub.search.models import Document, Vector
 
+# Similarities are matrix-vector products, memory-bound: BLAS threads would only spin
+# after each one and slow down the model's next forward pass on the same cores.
+for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MIN_SIMILARITY = 0.25

@@ -10,6 +10,8 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from cchub.lib.schedule import every
+        from cchub.support.signals import connect
 
+        connect()
         # SLA warnings and auto-close, every five minutes.
         every(300, "cchub.support.tasks.support_round")

@@ -15,6 +15,7 @@ QUEUES = {
     "centre": "Open at my centres",
     "collaborating": "Where my centre helps",
     "triage": "Triage queue",
+    "open": "All open tickets",
     "escalated": "Escalated",
     "requested": "My own questions",
     "finished": "Solved and closed",
@@ -34,6 +35,8 @@ def queue_filter(qs: QuerySet[Ticket], user: Any, queue: str) -> QuerySet[Ticket
         return qs.filter(open_q, collaborators__in=centres)
     if queue == "triage":
         return qs.filter(open_q, centre__isnull=True, confirmed=True)
+    if queue == "open":
+        return qs.filter(open_q)
     if queue == "escalated":
         return qs.filter(open_q, escalated=True)
     if queue == "requested":

@@ -18,9 +18,11 @@ the finished tickets change.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -116,6 +118,13 @@ class Bm25:
                 found[i] += idf * tf * (self.k1 + 1) / (tf + norm) * min(qtf, 2)
         return found
 
+    def coverage(self, query: Iterable[str], doc: Counter[str]) -> float:
+        """The share of the query's distinct words that the document contains: 1.0 when it
+        has them all. Unlike a BM25 score normalised by the best one, a document sharing a
+        single word stays low however few documents there are to compare with."""
+        words = {t for t in query if "_" not in t}
+        return sum(1 for t in words if t in doc) / len(words) if words else 0.0
+
     def matched(self, query: Iterable[str], doc: Counter[str]) -> list[str]:
         """The query's rarest terms that the document contains."""
         hits = {t for t in query if t in doc and "_" not in t}
@@ -154,7 +163,13 @@ class Profile:
     centre_bags: list[Counter[str]]
     experience: list[tuple[int, list[int]]]  # (final centre id, centres that gave it away)
     experience_index: Bm25
+    experience_bags: list[Counter[str]]
     country_words: dict[str, str]
+    offered_by: dict[int, list[int]] = field(default_factory=dict)  # competence pk -> centre indexes
+    children: dict[int, list[int]] = field(default_factory=dict)  # concept pk -> narrower pks
+    index_of: dict[int, int] = field(default_factory=dict)  # centre pk -> centre index
+    checked_at: float = 0.0
+    generation: int = 0
     concept_vectors: Any = None
     centre_vectors: Any = None
     experience_vectors: Any = None
@@ -221,17 +236,31 @@ def _stamp() -> tuple[Any, ...]:
     )
 
 
+# Changes made in this process bump the generation (signals.py) and are seen at once;
+# changes made by other processes are seen within STAMP_TTL seconds.
+STAMP_TTL = 5.0
+_generation = [0]
+
+
+def changed() -> None:
+    _generation[0] += 1
+
+
 def profile() -> Profile:
     """The routing profile, rebuilt when the registry or finished tickets changed."""
-    stamp = _stamp()
     cached = _cache.get("profile")
-    if cached is not None and cached.stamp == stamp:
+    now = time.monotonic()
+    if cached is not None and cached.generation == _generation[0] and now - cached.checked_at < STAMP_TTL:
         return cached
-    with _lock:
-        cached = _cache.get("profile")
-        if cached is None or cached.stamp != stamp:
-            cached = _build(stamp)
-            _cache["profile"] = cached
+    generation = _generation[0]
+    stamp = _stamp()
+    if cached is None or cached.stamp != stamp:
+        with _lock:
+            cached = _cache.get("profile")
+            if cached is None or cached.stamp != stamp:
+                cached = _build(stamp)
+                _cache["profile"] = cached
+    cached.checked_at, cached.generation = now, generation
     return cached
 
 
@@ -298,6 +327,14 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         experience_bags.append(_bag((row["subject"], 2.0), (row["body"], 1.0)))
         experience_texts.append(f"{row['subject']}. {row['body'][:500]}")
 
+    offered_by: dict[int, list[int]] = defaultdict(list)
+    for ci, cp in enumerate(centres):
+        for competence_id in cp.offers:
+            offered_by[competence_id].append(ci)
+    children: dict[int, list[int]] = defaultdict(list)
+    for c in concepts:
+        if c.broader_id is not None:
+            children[c.broader_id].append(c.pk)
     country_words = {country_name(code).lower(): code for code in COUNTRIES if code != "EU"}
     for code, words in DEMONYMS.items():
         country_words.update({w: code for w in words})
@@ -311,6 +348,10 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         centre_bags=bags,
         experience=experience,
         experience_index=Bm25(experience_bags),
+        experience_bags=experience_bags,
+        offered_by=dict(offered_by),
+        children=dict(children),
+        index_of={cp.centre_id: ci for ci, cp in enumerate(centres)},
         country_words=country_words,
     )
     if semantic.available():
@@ -334,15 +375,22 @@ def _normalised(scores: dict[int, float]) -> dict[int, float]:
     return {k: v / top for k, v in scores.items()} if top > 0 else {}
 
 
-def _semantic_scores(vectors: Any, query_vector: Any, floor: float) -> dict[int, float]:
-    """Cosine similarities above ``floor``, rescaled so that the best is 1."""
+def _semantic_scores(vectors: Any, query_vector: Any, floor: float, k: int = 50) -> dict[int, float]:
+    """The ``k`` nearest by cosine similarity above ``floor``, rescaled so that the best is 1."""
+    import numpy as np
+
     if vectors is None or query_vector is None or not len(vectors):
         return {}
     sims = vectors @ query_vector
-    top = float(sims.max())
+    best = np.argpartition(-sims, k)[:k] if len(sims) > k else np.arange(len(sims))
+    top = float(sims[best].max())
     if top <= floor:
         return {}
-    return {i: (float(s) - floor) / (top - floor) for i, s in enumerate(sims) if s > floor}
+    return {int(i): (float(sims[i]) - floor) / (top - floor) for i in best if sims[i] > floor}
+
+
+def _best(scores: dict[int, float], k: int = 50) -> dict[int, float]:
+    return dict(heapq.nlargest(k, scores.items(), key=lambda kv: kv[1])) if len(scores) > k else scores
 
 
 def _countries_named(text: str, prof: Profile) -> set[str]:
@@ -376,14 +424,20 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
     concept_rel: dict[int, float] = {}
     for i, rel in matches.items():
         concept_rel[prof.concepts[i].pk] = rel
-    text_rel = _normalised(prof.centre_index.scores(query))
+    text_rel = {
+        i: s * min(1.0, 3 * prof.centre_index.coverage(query, prof.centre_bags[i]))
+        for i, s in _best(_normalised(prof.centre_index.scores(query))).items()
+    }
     for i, s in _semantic_scores(prof.centre_vectors, query_vector, 0.2).items():
         text_rel[i] = max(text_rel.get(i, 0.0), 0.8 * s)
 
     votes: dict[int, float] = defaultdict(float)
     experience_counts: Counter[int] = Counter()
     away_counts: Counter[int] = Counter()
-    neighbours = _normalised(prof.experience_index.scores(query))
+    neighbours = {
+        i: prof.experience_index.coverage(query, prof.experience_bags[i])
+        for i in _best(prof.experience_index.scores(query))
+    }
     for i, s in _semantic_scores(prof.experience_vectors, query_vector, 0.45).items():
         neighbours[i] = max(neighbours.get(i, 0.0), s)
     for i, s in sorted(neighbours.items(), key=lambda kv: -kv[1])[:NEIGHBOURS]:
@@ -401,8 +455,17 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
     language = (question.language or "").lower()
     load = open_load if open_load is not None else current_load()
 
+    considered: set[int] = set(text_rel)
+    for competence_id in concept_rel:
+        considered.update(prof.offered_by.get(competence_id, []))
+        for child in prof.children.get(competence_id, []):
+            considered.update(prof.offered_by.get(child, []))
+    considered.update(prof.index_of[c] for c in votes if c in prof.index_of)
+    if question.service_id:
+        considered.update(ci for ci, cp in enumerate(prof.centres) if question.service_id in cp.services)
     candidates = []
-    for ci, centre in enumerate(prof.centres):
+    for ci in sorted(considered):
+        centre = prof.centres[ci]
         contributions: list[tuple[float, str]] = []
         for competence_id, level in centre.offers.items():
             rel = concept_rel.get(competence_id, 0.0)
@@ -464,15 +527,24 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
     return candidates[:limit]
 
 
+_load: dict[str, Any] = {}
+
+
 def current_load() -> dict[int, int]:
+    """Open tickets per centre (cached like the profile)."""
     from cchub.support.models import OPEN_STATES, Ticket
 
+    now = time.monotonic()
+    if _load and _load["generation"] == _generation[0] and now - _load["at"] < STAMP_TTL:
+        return dict(_load["counts"])
     rows = (
         Ticket.objects.filter(state__in=OPEN_STATES, centre__isnull=False)
         .values("centre_id")
         .annotate(n=Count("pk"))
     )
-    return {r["centre_id"]: r["n"] for r in rows}
+    counts = {r["centre_id"]: r["n"] for r in rows}
+    _load.update(at=now, generation=_generation[0], counts=counts)
+    return counts
 
 
 def confident(candidates: list[Candidate]) -> bool:

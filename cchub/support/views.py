@@ -155,15 +155,22 @@ def _ticket_context(
         if staff and ticket.centre
         else [],
         "centres": centres if staff else [],
-        "states": [s for s in STATES if s[0] != "new"],
+        "states": STATES,
         "priorities": PRIORITIES,
-        "suggestions": ticket.routing[:5] if staff else [],
+        "suggestions": _suggestions(ticket) if staff and ticket.centre_id is None else [],
         "links": list(ticket.links_out.select_related("target"))
         + list(ticket.links_in.select_related("source")),
         "collaborators": list(ticket.collaborators.all()),
         "autoclose": workflow.autoclose_at(ticket),
         "articles": ticket.articles.all() if staff else [],
     }
+
+
+def _suggestions(ticket: Ticket) -> list[dict[str, Any]]:
+    """The candidates ranked at submission, or ranked now when there were none."""
+    if ticket.routing:
+        return list(ticket.routing[:5])
+    return [c.as_dict() for c in routing.route(workflow.question_of(ticket))]
 
 
 @require_POST
@@ -281,7 +288,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     available = (
         ["requested"]
         + (["mine", "unassigned", "centre", "collaborating", "finished"] if supporter else [])
-        + (["triage", "escalated"] if triager else [])
+        + (["triage", "open", "escalated"] if triager else [])
     )
     context = {
         "rows": rows,
