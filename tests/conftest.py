@@ -107,3 +107,16 @@ def desk(db: Any, admin_user: Any) -> dict[str, Any]:
     people["triager"].groups.add(Group.objects.get_or_create(name=TRIAGE_GROUP)[0])
     people["admin"] = admin_user
     return people
+
+
+@pytest.fixture(autouse=True)
+def fresh_routing_profile() -> Iterator[None]:
+    """Each test rolls its data back, which no signal reports: start each with no cached
+    routing profile or load."""
+    from cchub.support import routing
+
+    routing._cache.clear()
+    routing._load.clear()
+    yield
+    routing._cache.clear()
+    routing._load.clear()

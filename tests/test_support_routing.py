@@ -133,3 +133,29 @@ def test_closed_desk_gets_no_tickets(db: Any) -> None:
     Desk.objects.create(centre=Centre.objects.get(slug="escape-vo"), accepts_tickets=False)
     candidates = route({"subject": "ADQL query to Gaia through TAP"}).json()["candidates"]
     assert "ESCAPE-VO" not in [c["centre"]["acronym"] for c in candidates]
+
+
+def test_later_rebuilds_do_not_make_a_request_wait(db: Any, settings: Any, monkeypatch: Any) -> None:
+    import threading
+
+    first = routing.profile()
+    settings.TASKS_INLINE = False
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build(stamp: Any) -> Any:
+        started.set()
+        release.wait(5)
+        return first.__class__(**{**first.__dict__, "stamp": stamp})
+
+    monkeypatch.setattr(routing, "_build", slow_build)
+    monkeypatch.setattr(routing, "_stamp", lambda: ("changed",))
+    routing.changed()
+    assert routing.profile() is first  # served at once, stale, while the rebuild runs
+    assert started.wait(5)
+    release.set()
+    for _ in range(100):
+        if routing._cache["profile"].stamp == ("changed",):
+            break
+        threading.Event().wait(0.02)
+    assert routing._cache["profile"].stamp == ("changed",)
+    routing._cache.clear()

@@ -73,16 +73,49 @@ def embed(texts: list[str]) -> Any:
     """Unit-length float32 vectors, one row per text."""
     import numpy as np
 
-    vectors = model().encode(texts, batch_size=64, normalize_embeddings=True,
-                             convert_to_numpy=True, show_progress_bar=False)
+    vectors = model().encode(
+        texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_stored(texts: list[str], batch: int = 256) -> Any:
+    """Vectors for ``texts``, computing only those never embedded before and keeping the new
+    ones (by text hash, in ``Vector``) for next time."""
+    import numpy as np
+
+    hashes = [text_hash(t) for t in texts]
+    known: dict[str, bytes] = {}
+    unique = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique), 5000):
+        stored = Vector.objects.filter(text_hash__in=unique[start : start + 5000]).values_list(
+            "text_hash", "vector"
+        )
+        known.update((h, bytes(v)) for h, v in stored)
+    todo = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in known}.items())
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        vectors = embed([t for _, t in chunk])
+        rows = [
+            Vector(text_hash=h, model=MODEL_NAME, vector=v.tobytes())
+            for (h, _), v in zip(chunk, vectors, strict=True)
+        ]
+        Vector.objects.bulk_create(rows, ignore_conflicts=True)
+        known.update((h, v.tobytes()) for (h, _), v in zip(chunk, vectors, strict=True))
+    matrix = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        matrix[i] = np.frombuffer(known[h], dtype=np.float32)
+    return matrix
 
 
 def missing(limit: int | None = None) -> list[tuple[str, str]]:
     """(hash, text) of documents whose text has no vector yet."""
     known = Vector.objects.filter(text_hash__in=Document.objects.values("text_hash")).values("text_hash")
-    qs = (Document.objects.exclude(text_hash="").exclude(text_hash__in=known)
-          .values_list("text_hash", "title", "keywords", "body"))
+    qs = (
+        Document.objects.exclude(text_hash="")
+        .exclude(text_hash__in=known)
+        .values_list("text_hash", "title", "keywords", "body")
+    )
     found: dict[str, str] = {}
     for h, title, keywords, body in qs.iterator(chunk_size=1000):
         if h not in found:
@@ -99,10 +132,12 @@ def embed_missing(progress: Callable[[str, int, int], None] | None = None, batch
     todo = missing()
     done = 0
     for start in range(0, len(todo), batch):
-        chunk = todo[start:start + batch]
+        chunk = todo[start : start + batch]
         vectors = embed([text for _, text in chunk])
-        rows = [Vector(text_hash=h, model=MODEL_NAME, vector=v.tobytes())
-                for (h, _), v in zip(chunk, vectors, strict=True)]
+        rows = [
+            Vector(text_hash=h, model=MODEL_NAME, vector=v.tobytes())
+            for (h, _), v in zip(chunk, vectors, strict=True)
+        ]
         Vector.objects.bulk_create(rows, ignore_conflicts=True)
         done += len(chunk)
         if progress:
@@ -133,13 +168,19 @@ def _matrix() -> tuple[list[int], Any]:
     """All document vectors as one matrix (cached; rebuilt when vectors or documents change)."""
     import numpy as np
 
-    stamp = (Vector.objects.count(), Document.objects.count(),
-             Document.objects.order_by("-indexed_at").values_list("indexed_at", flat=True).first())
+    stamp = (
+        Vector.objects.count(),
+        Document.objects.count(),
+        Document.objects.order_by("-indexed_at").values_list("indexed_at", flat=True).first(),
+    )
     cached = _state.get("matrix")
     if cached and cached[0] == stamp:
         return cached[1], cached[2]
-    rows = (Document.objects.exclude(text_hash="")
-            .filter(text_hash__in=Vector.objects.values("text_hash")).values_list("pk", "text_hash"))
+    rows = (
+        Document.objects.exclude(text_hash="")
+        .filter(text_hash__in=Vector.objects.values("text_hash"))
+        .values_list("pk", "text_hash")
+    )
     ids, hashes = [], []
     for pk, h in rows.iterator(chunk_size=5000):
         ids.append(pk)

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Max
 
 from cchub.lib.countries import COUNTRIES, DEMONYMS, country_name, language_name
@@ -247,21 +248,43 @@ def changed() -> None:
 
 
 def profile() -> Profile:
-    """The routing profile, rebuilt when the registry or finished tickets changed."""
+    """The routing profile, rebuilt when the registry or finished tickets changed.
+
+    The first build happens in the caller. Later rebuilds run in a background thread while
+    requests keep using the previous profile (stale for at most the rebuild's duration),
+    except with CCHUB_TASKS_INLINE (tests), where they happen at once."""
     cached = _cache.get("profile")
     now = time.monotonic()
     if cached is not None and cached.generation == _generation[0] and now - cached.checked_at < STAMP_TTL:
         return cached
     generation = _generation[0]
     stamp = _stamp()
-    if cached is None or cached.stamp != stamp:
+    if cached is None or (cached.stamp != stamp and settings.TASKS_INLINE):
         with _lock:
             cached = _cache.get("profile")
             if cached is None or cached.stamp != stamp:
                 cached = _build(stamp)
                 _cache["profile"] = cached
+    elif cached.stamp != stamp:
+        _rebuild_in_background(stamp)
     cached.checked_at, cached.generation = now, generation
     return cached
+
+
+def _rebuild_in_background(stamp: tuple[Any, ...]) -> None:
+    if not _lock.acquire(blocking=False):
+        return  # a rebuild is already running
+
+    def run() -> None:
+        from django.db import close_old_connections
+
+        try:
+            _cache["profile"] = _build(stamp)
+        finally:
+            close_old_connections()
+            _lock.release()
+
+    threading.Thread(target=run, name="cchub-routing-profile", daemon=True).start()
 
 
 def _build(stamp: tuple[Any, ...]) -> Profile:
@@ -355,13 +378,13 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         country_words=country_words,
     )
     if semantic.available():
-        built.concept_vectors = semantic.embed(
+        built.concept_vectors = semantic.embed_stored(
             [f"{c.pref_label}. {', '.join(c.alt_labels)}. {c.definition}" for c in concepts]
         )
-        built.centre_vectors = semantic.embed(
+        built.centre_vectors = semantic.embed_stored(
             [_centre_text(c, b) for c, b in zip(centres, bags, strict=True)]
         )
-        built.experience_vectors = semantic.embed(experience_texts) if experience_texts else None
+        built.experience_vectors = semantic.embed_stored(experience_texts) if experience_texts else None
     return built
 
 
