@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+import demo_network
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,22 +28,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    os.environ["CCHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="cchub-relevance-")
-    os.environ["CCHUB_DATABASE_URL"] = ""
-    os.environ["CCHUB_LOG_LEVEL"] = "ERROR"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cchub.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from cchub.registry.demo import load_demo
+    demo_network.start("cchub-relevance-")
     from cchub.search import semantic
     from cchub.search.query import search
 
-    call_command("migrate", verbosity=0, interactive=False)
-    load_demo()
     modes = ["keyword"]
     if semantic.available():
         semantic.embed_missing()

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+import demo_network
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,24 +37,13 @@ def main() -> int:
     )
     parser.add_argument("--tickets", type=int, default=20000, help="synthetic solved tickets at scale")
     args = parser.parse_args()
-    os.environ["CCHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="cchub-routing-")
-    os.environ["CCHUB_DATABASE_URL"] = ""
-    os.environ["CCHUB_LOG_LEVEL"] = "ERROR"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cchub.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    demo_network.start("cchub-routing-")
     from django.conf import settings
-    from django.core.management import call_command
 
-    from cchub.registry.demo import load_demo
     from cchub.registry.models import Centre
     from cchub.search import semantic
     from cchub.support import routing
 
-    call_command("migrate", verbosity=0, interactive=False)
-    load_demo()
     slugs = dict(Centre.objects.values_list("pk", "slug"))
     questions = [json.loads(line) for line in (ROOT / "bench" / "routing_questions.jsonl").open()]
     modes = [("keyword", False)] + ([("keyword + semantic", True)] if semantic.available() else [])
@@ -64,18 +53,9 @@ def main() -> int:
         routing._cache.clear()
         routing.route(routing.Question(subject="warm up"))
         top1 = top3 = 0
-        times: list[float] = []
         missed = []
-        for q in questions:
-            question = routing.Question(
-                subject=q["subject"],
-                body=q["body"],
-                language=q.get("language", ""),
-                country=q.get("country", ""),
-            )
-            started = time.perf_counter()
-            found = routing.route(question, limit=3)
-            times.append((time.perf_counter() - started) * 1000)
+        times, answers = route_all(questions)
+        for q, found in zip(questions, answers, strict=True):
             got = [slugs[c.centre_id] for c in found]
             expected = set(q["expect"])
             top1 += bool(got[:1]) and got[0] in expected
@@ -102,10 +82,17 @@ def main() -> int:
         f"Latency at scale: {args.centres} more centres (5 competence offers each) and {args.tickets} "
         "solved tickets the router learns from",
         "",
-        "| mode | profile build s | p50 ms | p95 ms | max ms |",
-        "|---|---:|---:|---:|---:|",
+        "| mode | first build s | rebuild s | p50 ms | p95 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    lines += [f"| {m} | {build:.1f} | {p50:.1f} | {p95:.1f} | {mx:.1f} |" for m, build, p50, p95, mx in scale]
+    lines += [
+        f"| {m} | {build:.1f} | {again:.1f} | {p50:.1f} | {p95:.1f} | {mx:.1f} |"
+        for m, build, again, p50, p95, mx in scale
+    ]
+    lines.append(
+        "\nThe first build embeds every text once (semantic mode); later rebuilds, after a change, reuse "
+        "the stored vectors and run in the background while requests use the previous profile."
+    )
     lines.append("\nTargets: top-3 ≥ 90 %, top-1 ≥ 75 %, p95 ≤ 50 ms once warm.")
     print("\n".join(lines))
     if args.show_misses:
@@ -119,6 +106,21 @@ def main() -> int:
                 "Command: `python bench/routing.py`.\n\n" + "\n".join(lines) + "\n"
             )
     return 0
+
+
+def route_all(questions: list[dict]) -> tuple[list[float], list[list]]:
+    """Route every question once: milliseconds each, and the candidates found."""
+    from cchub.support import routing
+
+    times, answers = [], []
+    for q in questions:
+        question = routing.Question(
+            subject=q["subject"], body=q["body"], language=q.get("language", ""), country=q.get("country", "")
+        )
+        started = time.perf_counter()
+        answers.append(routing.route(question, limit=3))
+        times.append((time.perf_counter() - started) * 1000)
+    return times, answers
 
 
 def at_scale(questions: list[dict], centres: int, tickets: int, modes: list[tuple[str, bool]]) -> list[tuple]:
@@ -178,18 +180,12 @@ def at_scale(questions: list[dict], centres: int, tickets: int, modes: list[tupl
         started = time.perf_counter()
         routing.profile()
         build = time.perf_counter() - started
-        times = []
-        for q in questions:
-            question = routing.Question(
-                subject=q["subject"],
-                body=q["body"],
-                language=q.get("language", ""),
-                country=q.get("country", ""),
-            )
-            started = time.perf_counter()
-            routing.route(question, limit=3)
-            times.append((time.perf_counter() - started) * 1000)
-        rows.append((mode, build, percentile(times, 50), percentile(times, 95), max(times)))
+        times, _ = route_all(questions)
+        routing._cache.clear()  # a rebuild after a change: stored vectors are reused
+        started = time.perf_counter()
+        routing.profile()
+        rebuild = time.perf_counter() - started
+        rows.append((mode, build, rebuild, percentile(times, 50), percentile(times, 95), max(times)))
     return rows
 
 

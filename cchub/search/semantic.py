@@ -79,6 +79,16 @@ def embed(texts: list[str]) -> Any:
     return np.asarray(vectors, dtype=np.float32)
 
 
+def _embed_and_store(chunk: list[tuple[str, str]]) -> dict[str, bytes]:
+    """Embed (hash, text) pairs, keep the vectors, return them by hash."""
+    vectors = embed([text for _, text in chunk])
+    found = {h: v.tobytes() for (h, _), v in zip(chunk, vectors, strict=True)}
+    Vector.objects.bulk_create(
+        [Vector(text_hash=h, model=MODEL_NAME, vector=v) for h, v in found.items()], ignore_conflicts=True
+    )
+    return found
+
+
 def embed_stored(texts: list[str], batch: int = 256) -> Any:
     """Vectors for ``texts``, computing only those never embedded before and keeping the new
     ones (by text hash, in ``Vector``) for next time."""
@@ -94,14 +104,7 @@ def embed_stored(texts: list[str], batch: int = 256) -> Any:
         known.update((h, bytes(v)) for h, v in stored)
     todo = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in known}.items())
     for start in range(0, len(todo), batch):
-        chunk = todo[start : start + batch]
-        vectors = embed([t for _, t in chunk])
-        rows = [
-            Vector(text_hash=h, model=MODEL_NAME, vector=v.tobytes())
-            for (h, _), v in zip(chunk, vectors, strict=True)
-        ]
-        Vector.objects.bulk_create(rows, ignore_conflicts=True)
-        known.update((h, v.tobytes()) for (h, _), v in zip(chunk, vectors, strict=True))
+        known.update(_embed_and_store(todo[start : start + batch]))
     matrix = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     for i, h in enumerate(hashes):
         matrix[i] = np.frombuffer(known[h], dtype=np.float32)
@@ -133,12 +136,7 @@ def embed_missing(progress: Callable[[str, int, int], None] | None = None, batch
     done = 0
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
-        vectors = embed([text for _, text in chunk])
-        rows = [
-            Vector(text_hash=h, model=MODEL_NAME, vector=v.tobytes())
-            for (h, _), v in zip(chunk, vectors, strict=True)
-        ]
-        Vector.objects.bulk_create(rows, ignore_conflicts=True)
+        _embed_and_store(chunk)
         done += len(chunk)
         if progress:
             progress("vectors", done, len(todo))
