@@ -9,6 +9,7 @@
     cchub release VERSION --title TITLE [--notes TEXT]
     cchub reindex [--type centre]                         (rebuilds the search index)
     cchub worker [--no-schedule]                          (runs background and periodic tasks)
+    cchub glossary-import FILE [--dry-run]                (merge a SKOS file into the glossary)
     cchub support-round                                   (SLA warnings, auto-close, once)
     cchub mail-in < message.eml                           (thread one e-mail reply into its ticket)
     cchub mail-server [--host 127.0.0.1] [--port 2525]    (receive e-mail replies over SMTP)
@@ -66,7 +67,28 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
         return 1
     counts = load_helpdesk()
     print("Demo helpdesk: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    from cchub.vocab.loading import load_glossary
+
+    glossary = load_glossary()
+    print(f"Demo glossary: {glossary['terms']} terms, {glossary['variants']} cluster definitions")
     return 0
+
+
+def cmd_glossary_import(args: argparse.Namespace) -> int:
+    from cchub.vocab.skos import import_skos
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    report = import_skos(path.name, path.read_bytes(), None, dry_run=args.dry_run)
+    for problem in report.problems:
+        print(f"  {problem}")
+    for label, uris in (("add", report.added), ("update", report.updated)):
+        for uri in uris:
+            print(f"  {label}: {uri}")
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
@@ -238,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", action="store_true", help="exit when the queue is empty")
     p.add_argument("--no-schedule", action="store_true", help="do not run periodic tasks")
     p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("glossary-import", help="merge a SKOS file into the glossary (by URI)")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    p.set_defaults(func=cmd_glossary_import)
     sub.add_parser("support-round", help="send SLA warnings and close solved tickets now"
                    ).set_defaults(func=cmd_support_round)
     sub.add_parser("mail-in", help="take one e-mail reply on standard input (for an MTA pipe)"

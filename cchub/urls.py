@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/<path:rest>", api_not_found),
     path("accounts/", include("cchub.accounts.urls")),
     path("vocabularies/", include("cchub.vocab.urls")),
+    path("glossary/", include("cchub.vocab.glossary_urls")),
     path("search/", include("cchub.search.urls")),
     path("support/", include("cchub.support.urls")),
     path("", include("cchub.registry.urls")),

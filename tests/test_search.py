@@ -172,7 +172,7 @@ def test_bad_parameters_are_query_errors() -> None:
 def test_rebuild_matches_live_index() -> None:
     live = sorted(Document.objects.values_list("doc_type", "object_id", "title", "keywords"))
     counts = rebuild()
-    assert counts == {"centre": 29, "service": 53, "competence": 78, "article": 0}
+    assert counts == {"centre": 29, "service": 53, "competence": 78, "article": 0, "term": 0}
     assert sorted(Document.objects.values_list("doc_type", "object_id", "title", "keywords")) == live
     assert urls("reana")[0] == "/services/reana/"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -29,8 +30,9 @@ def render_markdown(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Strip every tag from a plain-text field (names, taglines)."""
-    return nh3.clean(text or "", tags=set()).strip()
+    """Strip every tag from a plain-text field (names, taglines). The result is plain text
+    ("R&D", "a > b"), escaped where it is shown like any other text."""
+    return html.unescape(nh3.clean(text or "", tags=set())).strip()
 
 
 def slugify(value: str, max_length: int = 60) -> str:

@@ -81,11 +81,14 @@ def synonyms() -> dict[str, list[list[str]]]:
     cached = cache.get(SYNONYM_CACHE_KEY)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    from cchub.vocab.models import Concept
+    from cchub.vocab.models import Concept, Term
 
     table: dict[str, list[list[str]]] = {}
-    for pref, alts in Concept.objects.values_list("pref_label", "alt_labels"):
-        labels = [WORD.findall(label.lower()) for label in [pref, *alts]]
+    glossary = Term.objects.filter(status=Term.APPROVED).values_list("pref_label", "alt_labels", "acronyms")
+    sets = [[pref, *alts] for pref, alts in Concept.objects.values_list("pref_label", "alt_labels")]
+    sets += [[pref, *alts, *acronyms] for pref, alts, acronyms in glossary]
+    for all_labels in sets:
+        labels = [WORD.findall(label.lower()) for label in all_labels]
         labels = [words for words in labels if words and len(words) <= 4]
         for words in labels:
             others = table.setdefault(" ".join(words), [])

@@ -10,10 +10,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 def connect() -> None:
     from cchub.search import index
-    from cchub.vocab.models import Concept
+    from cchub.vocab.models import Concept, Term
 
     post_save.connect(_vocabulary_changed, sender=Concept, dispatch_uid="search-synonyms-save")
     post_delete.connect(_vocabulary_changed, sender=Concept, dispatch_uid="search-synonyms-del")
+    post_save.connect(_vocabulary_changed, sender=Term, dispatch_uid="search-synonyms-term-save")
+    post_delete.connect(_vocabulary_changed, sender=Term, dispatch_uid="search-synonyms-term-del")
     for model in index.watched_models():
         post_save.connect(_saved, sender=model, dispatch_uid=f"search-save-{model._meta.label}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"search-del-{model._meta.label}")
