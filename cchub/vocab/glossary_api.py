@@ -1,0 +1,139 @@
+"""The glossary's REST endpoints under /api/v1/glossary/."""
+
+# No ``from __future__ import annotations``: django-ninja reads these annotations at run time.
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from pydantic import ConfigDict
+
+from cchub.accounts.auth import TokenAuth, optional_user
+from cchub.lib.api import ApiError, json_response, paginate
+from cchub.vocab import glossary, skos
+from cchub.vocab.models import Term
+
+router = Router(tags=["glossary"])
+token_auth = TokenAuth()
+
+
+class TermIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    pref_label: str
+    definition: str
+    alt_labels: list[str] = []
+    acronyms: list[str] = []
+    source: str = ""
+    source_url: str = ""
+    examples: list[str] = []
+    translations: dict[str, dict[str, Any]] = {}
+
+
+class StepIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    decision: str = ""
+    reviewers: list[str] = []
+    replaced_by: str = ""
+    body: str = ""
+
+
+def term_json(term: Term) -> dict[str, Any]:
+    return {
+        "slug": term.slug,
+        "uri": str(skos.term_uri(term)),
+        "url": term.get_absolute_url(),
+        "pref_label": term.pref_label,
+        "alt_labels": term.alt_labels,
+        "acronyms": term.acronyms,
+        "definition": term.definition,
+        "source": term.source,
+        "source_url": term.source_url,
+        "examples": term.examples,
+        "translations": term.translations,
+        "status": term.status,
+        "replaced_by": term.replaced_by.slug if term.replaced_by else None,
+        "decision": term.decision,
+        "broader": [t.slug for t in term.broader.all()],
+        "related": [t.slug for t in term.related.all()],
+        "clusters": [c.slug for c in term.clusters.all()],
+        "cluster_definitions": [{"cluster": v.cluster.slug, "text": v.text} for v in term.variants.all()],
+        "updated_at": term.updated_at,
+    }
+
+
+def _error(exc: glossary.GlossaryError) -> ApiError:
+    return ApiError(
+        exc.status, exc.message, [{"field": exc.field, "message": exc.message}] if exc.field else []
+    )
+
+
+def _term(request: HttpRequest, slug: str) -> Term:
+    term = Term.objects.filter(slug=slug).first()
+    if term is None or not glossary.may_see(optional_user(request), term):
+        raise ApiError(404, "No such term.")
+    return term
+
+
+@router.get("/glossary/terms", summary="Glossary terms (approved and deprecated)", auth=None)
+def list_terms(
+    request: HttpRequest, q: str = "", cluster: str = "", page: int = 1, page_size: int = 100
+) -> Any:
+    qs = (
+        Term.objects.filter(status__in=[Term.APPROVED, Term.DEPRECATED])
+        .prefetch_related("broader", "related", "clusters", "variants__cluster")
+        .select_related("replaced_by")
+    )
+    if q:
+        qs = qs.filter(pref_label__icontains=q)
+    if cluster:
+        qs = qs.filter(clusters__slug=cluster)
+    return json_response(paginate(request, qs, page, page_size, term_json))
+
+
+@router.get("/glossary/terms/{slug}", summary="One term", auth=None)
+def read_term(request: HttpRequest, slug: str) -> HttpResponse:
+    return json_response(term_json(_term(request, slug)))
+
+
+@router.post("/glossary/terms", summary="Propose a term", auth=token_auth)
+def propose(request: HttpRequest, payload: TermIn) -> HttpResponse:
+    try:
+        term = glossary.propose(request.auth, payload.dict())  # type: ignore[attr-defined]
+    except glossary.GlossaryError as exc:
+        raise _error(exc) from exc
+    return json_response(term_json(term), status=201)
+
+
+@router.patch("/glossary/terms/{slug}", summary="Edit a term", auth=token_auth)
+def edit(request: HttpRequest, slug: str, payload: dict[str, Any]) -> HttpResponse:
+    term = _term(request, slug)
+    try:
+        glossary.edit(request.auth, term, payload)  # type: ignore[attr-defined]
+    except glossary.GlossaryError as exc:
+        raise _error(exc) from exc
+    return json_response(term_json(term))
+
+
+@router.post(
+    "/glossary/terms/{slug}/{step}",
+    summary="A workflow step: submit, approve, send-back, deprecate, comment",
+    auth=token_auth,
+)
+def step(request: HttpRequest, slug: str, step: str, payload: StepIn) -> HttpResponse:
+    term = _term(request, slug)
+    user = request.auth  # type: ignore[attr-defined]
+    steps = {
+        "submit": lambda: glossary.submit(user, term, payload.reviewers),
+        "approve": lambda: glossary.decide(user, term, True, payload.decision),
+        "send-back": lambda: glossary.decide(user, term, False, payload.decision),
+        "deprecate": lambda: glossary.deprecate(user, term, payload.replaced_by, payload.decision),
+        "comment": lambda: glossary.comment(user, term, payload.body),
+    }
+    if step not in steps:
+        raise ApiError(404, f"Unknown step '{step}' (one of {', '.join(steps)}).")
+    try:
+        steps[step]()
+    except glossary.GlossaryError as exc:
+        raise _error(exc) from exc
+    term.refresh_from_db()
+    return json_response(term_json(term))
