@@ -30,6 +30,8 @@ staff() {  # name width height path
 shot support-ask 1280 1000 /support/
 shot support-article 1280 800 /support/articles/
 shot support-ask-phone 390 1400 /support/
+shot glossary 1280 1000 /glossary/
+shot glossary-term 1280 1100 /glossary/competence-centre
 staff support-queue 1280 700 "/support/queue/?queue=open"
 staff support-ticket 1280 1300 "/support/tickets/1/"
 staff support-triage 1280 1000 "/support/tickets/6/"
