@@ -10,6 +10,7 @@
     cchub reindex [--type centre]                         (rebuilds the search index)
     cchub worker [--no-schedule]                          (runs background and periodic tasks)
     cchub glossary-import FILE [--dry-run]                (merge a SKOS file into the glossary)
+    cchub ingest [--source ID] [--file F --centre SLUG --kind K] [--dry-run]  (training sources)
     cchub support-round                                   (SLA warnings, auto-close, once)
     cchub mail-in < message.eml                           (thread one e-mail reply into its ticket)
     cchub mail-server [--host 127.0.0.1] [--port 2525]    (receive e-mail replies over SMTP)
@@ -71,7 +72,11 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
 
     glossary = load_glossary()
     print(f"Demo glossary: {glossary['terms']} terms, {glossary['variants']} cluster definitions")
-    return 0
+    from cchub.training.demo import load as load_training
+
+    training, paths = load_training()
+    print(f"Demo training: {training.summary()} {paths} learning paths.")
+    return 0 if training.ok else 1
 
 
 def cmd_glossary_import(args: argparse.Namespace) -> int:
@@ -194,6 +199,41 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from cchub.registry.models import Centre
+    from cchub.training.ingest import IngestError, read, run_source, write
+    from cchub.training.models import Source
+
+    if args.file:
+        centre = Centre.objects.filter(slug=args.centre).first()
+        if centre is None or args.kind not in dict(Source.KINDS):
+            print("With --file give --centre SLUG and --kind ical|csv|bioschemas.", file=sys.stderr)
+            return 2
+        path = Path(args.file)
+        try:
+            report = write(read(args.kind, path.read_bytes(), path.name), centre, dry_run=args.dry_run)
+        except (OSError, IngestError) as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        reports = [(path.name, report)]
+    else:
+        sources = Source.objects.filter(enabled=True).select_related("centre")
+        if args.source:
+            sources = sources.filter(pk__in=args.source)
+        reports = []
+        total = sources.count()
+        for n, source in enumerate(sources, start=1):
+            progress_line()("sources", n, total)
+            reports.append((str(source), run_source(source, dry_run=args.dry_run)))
+    ok = True
+    for name, report in reports:
+        print(f"{name}: {report.summary()}")
+        for line in report.rejected:
+            print(f"  rejected: {line}")
+        ok = ok and report.ok
+    return 0 if ok else 1
+
+
 def cmd_support_round(args: argparse.Namespace) -> int:
     from cchub.support.workflow import tick
 
@@ -264,6 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     p.set_defaults(func=cmd_glossary_import)
+    p = sub.add_parser("ingest", help="read training sources (or one file) into the catalogue")
+    p.add_argument("--source", type=int, action="append", default=[], help="only this source id (repeatable)")
+    p.add_argument("--file", help="a local file instead of the registered sources")
+    p.add_argument("--centre", help="with --file: the organising centre's slug")
+    p.add_argument("--kind", help="with --file: ical, csv or bioschemas")
+    p.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    p.set_defaults(func=cmd_ingest)
     sub.add_parser("support-round", help="send SLA warnings and close solved tickets now"
                    ).set_defaults(func=cmd_support_round)
     sub.add_parser("mail-in", help="take one e-mail reply on standard input (for an MTA pipe)"

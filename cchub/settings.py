@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "cchub.registry",
     "cchub.search",
     "cchub.support",
+    "cchub.training",
 ]
 
 MIDDLEWARE = [

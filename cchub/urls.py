@@ -20,5 +20,6 @@ urlpatterns = [
     path("glossary/", include("cchub.vocab.glossary_urls")),
     path("search/", include("cchub.search.urls")),
     path("support/", include("cchub.support.urls")),
+    path("training/", include("cchub.training.urls")),
     path("", include("cchub.registry.urls")),
 ]

@@ -1,0 +1,522 @@
+"""Ingesting training the TeSS way: one ingestor per source format reads records; one
+shared ``write`` validates, de-duplicates (same URL, or same title and start), keeps the
+fields curators edited by hand, and counts added / updated / unchanged / rejected with
+reasons.
+
+A file is taken whole or not at all: if any record is rejected the report lists every
+problem, each with its line, and nothing is written (a dry run never writes).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from cchub.lib.countries import COUNTRIES
+from cchub.lib.text import clean_text, slugify
+from cchub.registry.models import COMPETENCES, Centre
+from cchub.training.models import LEVELS, MODES, Event, Material, Source
+from cchub.vocab.models import Concept
+
+MAX_BYTES = 5 * 1024 * 1024
+SPDX = {
+    "CC-BY-4.0",
+    "CC-BY-SA-4.0",
+    "CC0-1.0",
+    "CC-BY-NC-4.0",
+    "CC-BY-NC-SA-4.0",
+    "CC-BY-ND-4.0",
+    "MIT",
+    "Apache-2.0",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "BSD-3-Clause",
+    "BSD-2-Clause",
+    "LGPL-3.0-only",
+    "MPL-2.0",
+    "EUPL-1.2",
+}
+EVENT_FIELDS = (
+    "title",
+    "description",
+    "url",
+    "start",
+    "end",
+    "time_zone",
+    "mode",
+    "venue",
+    "city",
+    "country",
+    "language",
+    "level",
+    "keywords",
+    "audience",
+    "capacity",
+    "cost",
+    "registration_url",
+    "prerequisites",
+    "learning_outcomes",
+)
+MATERIAL_FIELDS = (
+    "title",
+    "description",
+    "url",
+    "doi",
+    "licence",
+    "authors",
+    "format",
+    "date",
+    "status",
+    "language",
+    "level",
+    "keywords",
+)
+
+
+class IngestError(ValueError):
+    """The source as a whole cannot be read."""
+
+
+@dataclass
+class Report:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "line 12: reason"
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"{len(self.rejected)} record(s) rejected; nothing was written."
+        verb = "would be" if self.dry_run else "were"
+        return (
+            f"{len(self.added)} {verb} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"0 rejected."
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "dry_run": self.dry_run,
+            "summary": self.summary(),
+        }
+
+
+# ------------------------------------------------------------------ reading sources
+
+
+def fetch(url: str) -> bytes:
+    if not url.startswith(("http://", "https://")):
+        raise IngestError(f"{url}: only http and https sources are read.")
+    request = urllib.request.Request(url, headers={"User-Agent": "CC Hub training ingestor"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (scheme checked above)
+            data = response.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise IngestError(f"{url}: could not be read ({exc}).") from exc
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{url}: larger than {MAX_BYTES // 1048576} MB.")
+    return data
+
+
+class IcalIngestor:
+    def read(self, content: bytes, origin: str) -> list[dict[str, Any]]:
+        import icalendar
+
+        text = content.decode("utf-8", errors="replace")
+        starts = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "BEGIN:VEVENT"]
+        try:
+            calendar = icalendar.Calendar.from_ical(text)
+        except (ValueError, IndexError) as exc:
+            raise IngestError(f"{origin}: not an iCalendar file ({exc}).") from exc
+        records = []
+        for n, event in enumerate(calendar.walk("VEVENT")):
+            line = starts[n] if n < len(starts) else 0
+            record: dict[str, Any] = {"kind": "event", "line": line}
+            try:
+                start, end = event.decoded("DTSTART"), event.decoded("DTEND", None)
+            except (KeyError, ValueError) as exc:
+                record["error"] = f"DTSTART/DTEND cannot be read ({exc})"
+                records.append(record)
+                continue
+            if getattr(event, "errors", None):
+                record["error"] = "; ".join(f"{name}: {message}" for name, message in event.errors)
+            record.update(
+                title=str(event.get("SUMMARY", "")),
+                description=str(event.get("DESCRIPTION", "")),
+                url=str(event.get("URL", "")),
+                start=start,
+                end=end or start,
+                venue=str(event.get("LOCATION", "")),
+                keywords=[
+                    str(c) for cat in _list(event.get("CATEGORIES")) for c in getattr(cat, "cats", [cat])
+                ],
+                mode="online" if "online" in str(event.get("LOCATION", "")).lower() else "onsite",
+            )
+            records.append(record)
+        return records
+
+
+class CsvIngestor:
+    REQUIRED = ("title",)
+
+    def read(self, content: bytes, origin: str) -> list[dict[str, Any]]:
+        rows = self._rows(content, origin)
+        if not rows:
+            raise IngestError(f"{origin}: no rows.")
+        header = [h.strip().lower() for h in rows[0]]
+        missing = [c for c in self.REQUIRED if c not in header]
+        if (
+            "start" in header
+            or "end" in header
+            or any(str(r).lower() == "event" for row in rows[1:] for r in row[:1])
+        ):
+            missing += [c for c in ("start", "end") if c not in header]
+        if missing:
+            raise IngestError(f"{origin}, line 1: missing column(s): {', '.join(missing)}.")
+        records = []
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(str(x).strip() for x in row):
+                continue
+            record: dict[str, Any] = {
+                header[i]: (str(v).strip() if v is not None else "")
+                for i, v in enumerate(row)
+                if i < len(header)
+            }
+            record["kind"] = record.get("kind") or ("event" if record.get("start") else "material")
+            record["line"] = number
+            for key in ("keywords", "learning_outcomes", "authors", "competences", "organisers"):
+                if key in record:
+                    record[key] = [x.strip() for x in re.split(r"[;\n]", record[key]) if x.strip()]
+            records.append(record)
+        return records
+
+    def _rows(self, content: bytes, origin: str) -> list[list[Any]]:
+        if content[:4] == b"PK\x03\x04":
+            import openpyxl
+
+            try:
+                book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            except Exception as exc:  # openpyxl raises several kinds for broken files
+                raise IngestError(f"{origin}: not a readable XLSX file ({exc}).") from exc
+            return [list(r) for r in book.active.iter_rows(values_only=True)]
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{origin}: a CSV file must be UTF-8.") from exc
+        return list(csv.reader(io.StringIO(text)))
+
+
+class BioschemasIngestor:
+    """Pages carrying schema.org/Bioschemas JSON-LD (Event, CourseInstance, Course,
+    TrainingMaterial), or a sitemap listing such pages."""
+
+    SCRIPT = re.compile(r'<script[^>]+type=["\']application/ld\+json["\'][^>]*>(.*?)</script>', re.S | re.I)
+
+    def read(self, content: bytes, origin: str, follow: bool = True) -> list[dict[str, Any]]:
+        text = content.decode("utf-8", errors="replace")
+        if follow and "<urlset" in text[:1000]:
+            try:
+                root = ElementTree.fromstring(content)
+            except ElementTree.ParseError as exc:
+                raise IngestError(f"{origin}: the sitemap is not valid XML ({exc}).") from exc
+            records = []
+            for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc"):
+                url = (loc.text or "").strip()
+                records.extend(self.read(fetch(url), url, follow=False))
+            return records
+        records = []
+        for match in self.SCRIPT.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            try:
+                data = json.loads(match.group(1))
+            except json.JSONDecodeError as exc:
+                records.append(
+                    {
+                        "line": line,
+                        "origin": origin,
+                        "kind": "event",
+                        "error": f"malformed JSON-LD ({exc.msg} at line {line + exc.lineno - 1})",
+                    }
+                )
+                continue
+            for item in _items(data):
+                record = self._record(item)
+                if record is not None:
+                    record.update(line=line, origin=origin)
+                    records.append(record)
+        return records
+
+    def _record(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        kind = item.get("@type")
+        kinds = set(kind if isinstance(kind, list) else [kind])
+        keywords = item.get("keywords", [])
+        if isinstance(keywords, str):
+            keywords = [k.strip() for k in keywords.split(",") if k.strip()]
+        common = {
+            "title": item.get("name", ""),
+            "description": item.get("description", ""),
+            "url": item.get("url", ""),
+            "keywords": keywords,
+            "level": str(item.get("educationalLevel", "")).lower(),
+            "language": item.get("inLanguage", "") or "en",
+        }
+        if kinds & {"Event", "CourseInstance"}:
+            location = item.get("location") or {}
+            place = location if isinstance(location, dict) else {"name": str(location)}
+            address = place.get("address") or {}
+            mode = str(item.get("courseMode", "")).lower()
+            return {
+                **common,
+                "kind": "event",
+                "start": item.get("startDate", ""),
+                "end": item.get("endDate", ""),
+                "venue": place.get("name", ""),
+                "city": address.get("addressLocality", "") if isinstance(address, dict) else "",
+                "country": address.get("addressCountry", "") if isinstance(address, dict) else "",
+                "mode": "online" if "online" in mode or place.get("@type") == "VirtualLocation" else "onsite",
+            }
+        if kinds & {"TrainingMaterial", "LearningResource", "Course"}:
+            authors = item.get("author", [])
+            authors = authors if isinstance(authors, list) else [authors]
+            return {
+                **common,
+                "kind": "material",
+                "licence": str(item.get("license", "")).rsplit("/", 1)[-1],
+                "authors": [a.get("name", "") if isinstance(a, dict) else str(a) for a in authors],
+                "format": item.get("learningResourceType", "") or ("course" if "Course" in kinds else ""),
+            }
+        return None
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _items(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [x for d in data for x in _items(d)]
+    if isinstance(data, dict):
+        return [data, *(_items(data["@graph"]) if "@graph" in data else [])]
+    return []
+
+
+INGESTORS = {Source.ICAL: IcalIngestor, Source.CSV: CsvIngestor, Source.BIOSCHEMAS: BioschemasIngestor}
+
+
+# ------------------------------------------------------------------ the shared write path
+
+
+def _when(value: Any, zone: str, name: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        found = value
+    elif isinstance(value, dt.date):
+        found = dt.datetime.combine(value, dt.time(9, 0))
+    else:
+        text = str(value or "").strip()
+        found = parse_datetime(text) if text else None  # type: ignore[assignment]
+        if found is None and text:
+            day = parse_date(text)
+            found = dt.datetime.combine(day, dt.time(9, 0)) if day else None  # type: ignore[assignment]
+        if found is None:
+            raise ValueError(f"{name} '{text}' is not a date and time (use ISO 8601, e.g. 2026-05-04T09:00)")
+    if timezone.is_naive(found):
+        found = found.replace(tzinfo=ZoneInfo(zone))
+    return found
+
+
+def _competences(values: list[str]) -> list[Concept]:
+    if not values:
+        return []
+    concepts = Concept.objects.filter(scheme__slug=COMPETENCES)
+    by_key = {c.notation: c for c in concepts}
+    by_key.update({c.pref_label.lower(): c for c in concepts})
+    return [
+        by_key[v.lower() if v.lower() in by_key else v] for v in values if v in by_key or v.lower() in by_key
+    ]
+
+
+def clean_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Validated field values for an event or a material; ValueError names the problem."""
+    if record.get("error"):
+        raise ValueError(record["error"])
+    kind = record.get("kind", "event")
+    if kind not in ("event", "material"):
+        raise ValueError(f"kind must be 'event' or 'material', not '{kind}'")
+    title = clean_text(str(record.get("title", "")))[:250]
+    if not title:
+        raise ValueError("the title is empty")
+    values: dict[str, Any] = {"title": title, "description": str(record.get("description", "")).strip()}
+    url = str(record.get("url", "")).strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError(f"url '{url}' is not an http(s) address")
+    values["url"] = url[:500]
+    language = str(record.get("language") or "en").strip().lower()[:3]
+    level = str(record.get("level") or "").strip().lower()
+    if level and level not in dict(LEVELS):
+        raise ValueError(f"level '{level}' is not one of {', '.join(dict(LEVELS))}")
+    values.update(language=language, level=level, keywords=list(record.get("keywords") or []))
+    if kind == "event":
+        zone = str(record.get("time_zone") or "Europe/Brussels")
+        try:
+            ZoneInfo(zone)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"time_zone '{zone}' is unknown") from exc
+        start = _when(record.get("start"), zone, "start")
+        end = _when(record.get("end") or record.get("start"), zone, "end")
+        if end < start:
+            raise ValueError(f"the event ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+        mode = str(record.get("mode") or "online").lower()
+        if mode not in dict(MODES):
+            raise ValueError(f"mode '{mode}' is not one of {', '.join(dict(MODES))}")
+        country = str(record.get("country") or "").strip().upper()
+        if country and country not in COUNTRIES:
+            raise ValueError(f"country '{country}' is not an ISO 3166 code")
+        capacity = str(record.get("capacity") or "").strip()
+        if capacity and not capacity.isdigit():
+            raise ValueError(f"capacity '{capacity}' is not a whole number")
+        values.update(
+            start=start,
+            end=end,
+            time_zone=zone,
+            mode=mode,
+            country=country,
+            venue=clean_text(str(record.get("venue", "")))[:250],
+            city=clean_text(str(record.get("city", "")))[:120],
+            audience=clean_text(str(record.get("audience", "")))[:250],
+            capacity=int(capacity) if capacity else None,
+            cost=str(record.get("cost", ""))[:100],
+            registration_url=str(record.get("registration_url", ""))[:500],
+            prerequisites=str(record.get("prerequisites", "")),
+            learning_outcomes=list(record.get("learning_outcomes") or []),
+        )
+    else:
+        licence = str(record.get("licence") or "").strip()
+        if licence and licence not in SPDX:
+            raise ValueError(f"licence '{licence}' is not an SPDX identifier we know (e.g. CC-BY-4.0, MIT)")
+        status = str(record.get("status") or Material.ACTIVE)
+        if status not in (Material.ACTIVE, Material.ARCHIVED):
+            raise ValueError(f"status '{status}' is not active or archived")
+        date_text = str(record.get("date") or "").strip()
+        day = parse_date(date_text) if date_text else None
+        if date_text and day is None:
+            raise ValueError(f"date '{date_text}' is not a date (use YYYY-MM-DD)")
+        values.update(
+            doi=str(record.get("doi", ""))[:200],
+            licence=licence,
+            status=status,
+            date=day,
+            authors=list(record.get("authors") or []),
+            format=str(record.get("format", ""))[:60],
+        )
+    values["_kind"] = kind
+    values["_competences"] = _competences(list(record.get("competences") or []))
+    return values
+
+
+def _find(model: Any, values: dict[str, Any]) -> Any:
+    if values.get("url"):
+        found = model.objects.filter(url=values["url"]).first()
+        if found is not None:
+            return found
+    if model is Event:
+        return Event.objects.filter(title__iexact=values["title"], start=values["start"]).first()
+    return Material.objects.filter(title__iexact=values["title"]).first()
+
+
+def _slug(model: Any, title: str) -> str:
+    base = slugify(title, 80)
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def write(
+    records: list[dict[str, Any]], centre: Centre, source: Source | None = None, dry_run: bool = False
+) -> Report:
+    report = Report(dry_run=dry_run)
+    cleaned = []
+    for record in records:
+        where = f"line {record.get('line', '?')}" + (
+            f" of {record['origin']}" if record.get("origin") else ""
+        )
+        try:
+            cleaned.append((where, clean_record(record)))
+        except ValueError as exc:
+            report.rejected.append(f"{where}: {exc}")
+    if report.rejected:
+        return report
+    seen: set[tuple[str, str]] = set()
+    with transaction.atomic():
+        for where, values in cleaned:
+            kind, competences = values.pop("_kind"), values.pop("_competences")
+            key = (values.get("url") or values["title"].lower(), str(values.get("start", "")))
+            if key in seen:
+                report.unchanged.append(f"{where}: {values['title']} (repeated in the source)")
+                continue
+            seen.add(key)
+            model = Event if kind == "event" else Material
+            existing = _find(model, values)
+            if existing is None:
+                item: Any = model(slug=_slug(model, values["title"]), source=source, **values)
+                item.save()
+                (item.organisers if model is Event else item.centres).add(centre)
+                item.competences.set(competences)
+                report.added.append(f"{where}: {item.title}")
+                continue
+            changes = {
+                k: v
+                for k, v in values.items()
+                if k not in existing.locked_fields and getattr(existing, k) != v
+            }
+            if changes:
+                for k, v in changes.items():
+                    setattr(existing, k, v)
+                existing.save()
+                report.updated.append(f"{where}: {existing.title} ({', '.join(sorted(changes))})")
+            else:
+                report.unchanged.append(f"{where}: {existing.title}")
+            if competences and "competences" not in existing.locked_fields:
+                existing.competences.add(*competences)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def read(kind: str, content: bytes, origin: str) -> list[dict[str, Any]]:
+    return INGESTORS[kind]().read(content, origin)  # type: ignore[attr-defined,no-any-return]
+
+
+def run_source(source: Source, dry_run: bool = False) -> Report:
+    """Read a source and write what it holds; keep the report on the source."""
+    try:
+        records = read(source.kind, fetch(source.url), source.url)
+    except IngestError as exc:
+        report = Report(dry_run=dry_run, rejected=[str(exc)])
+    else:
+        report = write(records, source.centre, source, dry_run=dry_run)
+    if not dry_run:
+        Source.objects.filter(pk=source.pk).update(last_run_at=timezone.now(), last_report=report.as_dict())
+    return report
