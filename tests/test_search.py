@@ -103,11 +103,21 @@ def test_competence_facet_includes_narrower_concepts() -> None:
 
 
 def test_snippets_highlight_and_escape() -> None:
-    centre = apply(Centre(), {"acronym": "SNIP", "name": "Snippet centre", "kind": "thematic",
-                              "description": "We help with <script>alert(1)</script> notebooks daily."},
-                   None)
-    hit = next(h for h in search("notebooks", types=["centre"], page_size=50).hits
-               if h.url == centre.get_absolute_url())
+    centre = apply(
+        Centre(),
+        {
+            "acronym": "SNIP",
+            "name": "Snippet centre",
+            "kind": "thematic",
+            "description": "We help with <script>alert(1)</script> notebooks daily.",
+        },
+        None,
+    )
+    hit = next(
+        h
+        for h in search("notebooks", types=["centre"], page_size=50).hits
+        if h.url == centre.get_absolute_url()
+    )
     assert "<mark>notebooks</mark>" in hit.snippet and "<script>" not in hit.snippet
 
 
@@ -123,8 +133,11 @@ def test_index_follows_create_update_delete() -> None:
 
 
 def test_pending_centres_are_not_found() -> None:
-    apply(Centre(), {"acronym": "HIDDEN", "name": "Okapi centre", "kind": "thematic",
-                     "review_state": "pending"}, None)
+    apply(
+        Centre(),
+        {"acronym": "HIDDEN", "name": "Okapi centre", "kind": "thematic", "review_state": "pending"},
+        None,
+    )
     assert urls("okapi") == []
 
 
@@ -152,8 +165,22 @@ def test_zero_result_queries_are_recorded() -> None:
     assert logged.query == "xylophone quantum" and logged.filters == {"category": ["compute"]}
 
 
-@pytest.mark.parametrize("q", ['"unbalanced', "AND OR NOT", "***", "-", '""', "a" * 400,
-                               "title:foo", "NEAR(a b)", "col:*", "'; drop table x; --", "ü ñ ø"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        "AND OR NOT",
+        "***",
+        "-",
+        '""',
+        "a" * 400,
+        "title:foo",
+        "NEAR(a b)",
+        "col:*",
+        "'; drop table x; --",
+        "ü ñ ø",
+    ],
+)
 def test_hostile_queries_never_reach_the_engine(q: str) -> None:
     search(q, log=False)  # no exception: a sensible result
 
@@ -172,7 +199,15 @@ def test_bad_parameters_are_query_errors() -> None:
 def test_rebuild_matches_live_index() -> None:
     live = sorted(Document.objects.values_list("doc_type", "object_id", "title", "keywords"))
     counts = rebuild()
-    assert counts == {"centre": 29, "service": 53, "competence": 78, "article": 0, "term": 0}
+    assert counts == {
+        "centre": 29,
+        "service": 53,
+        "competence": 78,
+        "article": 0,
+        "term": 0,
+        "event": 0,
+        "material": 0,
+    }
     assert sorted(Document.objects.values_list("doc_type", "object_id", "title", "keywords")) == live
     assert urls("reana")[0] == "/services/reana/"
 
@@ -190,11 +225,20 @@ def test_api_search_contract() -> None:
     assert "<mark>" in "".join(r["snippet"] for r in body["results"])
 
 
-@pytest.mark.parametrize("query,status", [
-    ("q=" + "x" * 10_000, 400), ("q=x&colour=red", 400), ("q=x&type=unicorn", 400),
-    ("q=x&page=0", 400), ("q=x&page_size=1000", 400), ("q=x&sort=random", 400),
-    ("q=x&page=abc", 422), ('q="broken', 200), ("q=***", 200),
-])
+@pytest.mark.parametrize(
+    "query,status",
+    [
+        ("q=" + "x" * 10_000, 400),
+        ("q=x&colour=red", 400),
+        ("q=x&type=unicorn", 400),
+        ("q=x&page=0", 400),
+        ("q=x&page_size=1000", 400),
+        ("q=x&sort=random", 400),
+        ("q=x&page=abc", 422),
+        ('q="broken', 200),
+        ("q=***", 200),
+    ],
+)
 def test_api_bad_queries(query: str, status: int) -> None:
     response = Client().get(f"/api/v1/search?{query}")
     assert response.status_code == status, response.content[:200]
