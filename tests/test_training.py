@@ -209,3 +209,33 @@ def test_training_is_found_by_search(demo_training: None) -> None:
         "/training/materials/adql-cookbook-for-gaia/",
     }
     assert search("TAP", types=["event"], filters={"level": ["intermediate"]}).total >= 1
+
+
+def test_admin_edits_lock_fields_against_ingestion(site: str, admin_user: Any) -> None:
+    ingest.run_source(source(Source.CSV, f"{site}/events.csv", "psnc"))
+    school = Event.objects.get(title="HPC summer school")
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/training/event/{school.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update(
+        title="HPC summer school (full)",
+        start_0="2027-06-14",
+        start_1="09:00:00",
+        end_0="2027-06-18",
+        end_1="17:00:00",
+        organisers=[c.pk for c in school.organisers.all()],
+        competences=[c.pk for c in school.competences.all()],
+        keywords="[]",
+        learning_outcomes="[]",
+        locked_fields="[]",
+    )
+    response = client.post(f"/admin/training/event/{school.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    school.refresh_from_db()
+    assert "title" in school.locked_fields
+    ingest.run_source(Source.objects.get())
+    school.refresh_from_db()
+    assert school.title == "HPC summer school (full)"
