@@ -31,6 +31,8 @@ shot support-ask 1280 1000 /support/
 shot support-article 1280 800 /support/articles/
 shot support-ask-phone 390 1400 /support/
 shot glossary 1280 1000 /glossary/
+shot training 1280 1100 /training/
+shot training-event 1280 1000 /training/events/adql-and-tap-with-gaia/
 shot glossary-term 1280 1100 /glossary/competence-centre
 staff support-queue 1280 700 "/support/queue/?queue=open"
 staff support-ticket 1280 1300 "/support/tickets/1/"
