@@ -11,6 +11,7 @@ from cchub.lib.api import ApiError, error_response
 from cchub.registry.api import router as registry_router
 from cchub.search.api import router as search_router
 from cchub.support.api import router as support_router
+from cchub.training.api import router as training_router
 from cchub.vocab.glossary_api import router as glossary_router
 
 api = NinjaAPI(
@@ -79,3 +80,4 @@ api.add_router("/", registry_router)
 api.add_router("/", search_router)
 api.add_router("/", support_router)
 api.add_router("/", glossary_router)
+api.add_router("/", training_router)

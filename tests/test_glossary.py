@@ -250,3 +250,11 @@ def test_glossary_api(terms: dict[str, int]) -> None:
         Api().send("post", "/api/v1/glossary/terms", {"pref_label": "A", "definition": "B"}).status_code
         == 401
     )
+
+
+def test_terms_are_marked_in_training_and_articles(terms: dict[str, int]) -> None:
+    from cchub.training.demo import load
+
+    load()
+    page = Client().get("/training/events/adql-and-tap-with-gaia/").content.decode()
+    assert 'class="term" href="/glossary/astronomical-data-query-language"' in page

@@ -239,3 +239,48 @@ def test_admin_edits_lock_fields_against_ingestion(site: str, admin_user: Any) -
     ingest.run_source(Source.objects.get())
     school.refresh_from_db()
     assert school.title == "HPC summer school (full)"
+
+
+def test_training_api(demo_training: None, users: dict[str, Any], api_for: Any) -> None:
+    from tests.conftest import Api
+
+    events = Api().get("/api/v1/training/events?cluster=escape&page_size=100").json()
+    assert events["count"] >= 6 and all("start" in e for e in events["results"])
+    assert Api().get("/api/v1/training/events/adql-and-tap-with-gaia").json()["time_zone"] == "Europe/Paris"
+    assert Api().get("/api/v1/training/materials?status=archived").json()["count"] == 1
+    assert len(Api().get("/api/v1/training/paths").json()["results"][0]["steps"]) >= 3
+    record = {
+        "centre": "escape-vo",
+        "kind": "event",
+        "title": "VO school",
+        "start": "2027-09-01T09:00",
+        "end": "2027-09-03T17:00",
+        "time_zone": "Europe/Paris",
+        "mode": "onsite",
+        "city": "Strasbourg",
+    }
+    assert api_for("curator_b").send("post", "/api/v1/training/records", record).status_code == 403
+    assert api_for("anonymous").send("post", "/api/v1/training/records", record).status_code == 401
+    created = api_for("curator_a").send("post", "/api/v1/training/records", record)
+    assert created.status_code == 201 and Event.objects.filter(title="VO school").exists()
+    again = api_for("curator_a").send("post", "/api/v1/training/records", record)
+    assert again.status_code == 200 and again.json()["unchanged"]
+    bad = api_for("curator_a").send("post", "/api/v1/training/records", {**record, "end": "2027-08-01T09:00"})
+    assert bad.status_code == 422 and "ends" in bad.json()["errors"][0]["message"]
+    source = api_for("curator_a").send(
+        "post", "/api/v1/training/sources", {"centre": "escape-vo", "kind": "ical", "url": "ftp://x"}
+    )
+    assert source.status_code == 422 and source.json()["errors"][0]["field"] == "url"
+    made = api_for("curator_a").send(
+        "post",
+        "/api/v1/training/sources",
+        {"centre": "escape-vo", "kind": "ical", "url": "http://127.0.0.1:9/x.ics"},
+    )
+    assert made.status_code == 201
+    assert [s["url"] for s in api_for("curator_a").get("/api/v1/training/sources").json()["results"]] == [
+        "http://127.0.0.1:9/x.ics"
+    ]
+    assert api_for("curator_b").get("/api/v1/training/sources").json()["results"] == []
+    run = api_for("curator_a").send("post", f"/api/v1/training/sources/{made.json()['id']}/run")
+    assert run.status_code == 202
+    assert "could not be read" in Source.objects.get().last_report["rejected"][0]  # tasks run inline in tests
