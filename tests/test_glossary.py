@@ -258,3 +258,21 @@ def test_terms_are_marked_in_training_and_articles(terms: dict[str, int]) -> Non
     load()
     page = Client().get("/training/events/adql-and-tap-with-gaia/").content.decode()
     assert 'class="term" href="/glossary/astronomical-data-query-language"' in page
+
+
+def test_translations_are_edited_on_the_page(terms: dict[str, int], admin_user: Any) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    form = client.get("/glossary/open-science/edit/").content.decode()
+    assert "fr: science ouverte |" in form
+    base = {
+        "pref_label": "Open science",
+        "definition": "Research shared openly.",
+        "translations": "fr: science ouverte | Recherche partagée.\nit: scienza aperta | Ricerca condivisa.",
+    }
+    assert client.post("/glossary/open-science/edit/", base).status_code == 302
+    term = Term.objects.get(slug="open-science")
+    assert term.translations["it"] == {"pref_label": "scienza aperta", "definition": "Ricerca condivisa."}
+    bad = client.post("/glossary/open-science/edit/", {**base, "translations": "just a label"})
+    assert bad.status_code == 400 and "Line 1" in bad.content.decode()
+    assert Term.objects.get(slug="open-science").translations["it"]["pref_label"] == "scienza aperta"

@@ -133,6 +133,11 @@ class TermForm(forms.Form):
     definition = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="In your own words")
     source = forms.CharField(required=False, max_length=500, help_text="A citation")
     source_url = forms.URLField(label="Source URL", required=False)
+    translations = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One language per line: code: label | definition (e.g. fr: science ouverte | Pratique …)",
+    )
     examples = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="One per line"
     )
@@ -147,18 +152,45 @@ def _form_data(term: Term) -> dict[str, Any]:
         "source": term.source,
         "source_url": term.source_url,
         "examples": "\n".join(term.examples),
+        "translations": "\n".join(
+            f"{lang}: {t.get('pref_label', '')} | {t.get('definition', '')}"
+            for lang, t in sorted(term.translations.items())
+        ),
     }
+
+
+def parse_translations(text: str) -> dict[str, dict[str, str]]:
+    """'fr: label | definition' lines → {"fr": {"pref_label", "definition"}}."""
+    found: dict[str, dict[str, str]] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        lang, sep, rest = line.partition(":")
+        label, _, definition = rest.partition("|")
+        if not sep or not lang.strip().isalpha() or len(lang.strip()) > 3 or not label.strip():
+            raise forms.ValidationError(f"Line {number}: write 'code: label | definition'.")
+        found[lang.strip().lower()] = {"pref_label": label.strip(), "definition": definition.strip()}
+    return found
 
 
 def _save(request: HttpRequest, term: Term | None) -> HttpResponse:
     form = TermForm(request.POST or None, initial=_form_data(term) if term else None)
+    data: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
         try:
+            data = {
+                **form.cleaned_data,
+                "translations": parse_translations(form.cleaned_data["translations"]),
+            }
+        except forms.ValidationError as exc:
+            form.add_error("translations", exc)
+    if data:
+        try:
             if term is None:
-                term = glossary.propose(request.user, form.cleaned_data)
+                term = glossary.propose(request.user, data)
                 messages.success(request, "Proposed. Submit it for review when it is ready.")
             else:
-                glossary.edit(request.user, term, form.cleaned_data)
+                glossary.edit(request.user, term, data)
                 messages.success(request, "Saved.")
         except glossary.GlossaryError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
