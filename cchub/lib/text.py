@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from typing import Any
 
 import markdown as md
 import nh3
@@ -40,6 +41,15 @@ def slugify(value: str, max_length: int = 60) -> str:
     value = re.sub(r"[^\w\s-]", "", value.lower())
     value = re.sub(r"[-\s_]+", "-", value).strip("-")
     return value[:max_length].strip("-") or "item"
+
+
+def unique_slug(model: Any, text: str, max_length: int = 70) -> str:
+    """A slug for ``text`` that no ``model`` row has yet (adds -2, -3, … when needed)."""
+    base = slugify(text, max_length)
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 def split_list(value: str | None) -> list[str]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cchub.accounts.permissions import is_network_admin
 from cchub.history.recorder import tracked
-from cchub.lib.text import clean_text, slugify
+from cchub.lib.text import clean_text, unique_slug
 from cchub.registry.models import COMPETENCES
 from cchub.support.models import SOLVED, Article, Ticket, TicketEvent
 from cchub.support.permissions import led_centre_ids, may, supported_centre_ids
@@ -64,14 +64,6 @@ def _competences(notations: list[str]) -> list[Concept]:
     return found
 
 
-def _unique_slug(title: str) -> str:
-    base = slugify(title, 70)
-    slug, n = base, 2
-    while Article.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def create_from_ticket(ticket: Ticket, user: Any, title: str, body: str, competences: list[str]) -> Article:
     if not may(user, ticket, "article"):
         raise TicketError("Only the ticket's centre may write an article from it.", status=403)
@@ -83,7 +75,7 @@ def create_from_ticket(ticket: Ticket, user: Any, title: str, body: str, compete
     concepts = _competences(competences)
     with transaction.atomic():
         article = Article(
-            slug=_unique_slug(title),
+            slug=unique_slug(Article, title),
             title=title,
             body=body.strip(),
             centre_id=ticket.centre_id,

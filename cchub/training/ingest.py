@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from cchub.lib.countries import COUNTRIES
-from cchub.lib.text import clean_text, slugify
+from cchub.lib.text import clean_text, unique_slug
 from cchub.registry.models import COMPETENCES, Centre
 from cchub.training.models import LEVELS, MODES, Event, Material, Source
 from cchub.vocab.models import Concept
@@ -445,14 +445,6 @@ def _find(model: Any, values: dict[str, Any]) -> Any:
     return Material.objects.filter(title__iexact=values["title"]).first()
 
 
-def _slug(model: Any, title: str) -> str:
-    base = slugify(title, 80)
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def write(
     records: list[dict[str, Any]], centre: Centre, source: Source | None = None, dry_run: bool = False
 ) -> Report:
@@ -480,7 +472,7 @@ def write(
             model = Event if kind == "event" else Material
             existing = _find(model, values)
             if existing is None:
-                item: Any = model(slug=_slug(model, values["title"]), source=source, **values)
+                item: Any = model(slug=unique_slug(model, values["title"], 80), source=source, **values)
                 item.save()
                 (item.organisers if model is Event else item.centres).add(centre)
                 item.competences.set(competences)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cchub.accounts.permissions import is_network_admin
 from cchub.history.recorder import tracked
-from cchub.lib.text import clean_text, slugify
+from cchub.lib.text import clean_text, unique_slug
 from cchub.vocab.models import Term, TermComment
 
 EDITOR_GROUP = "Glossary Task Force"
@@ -108,20 +108,12 @@ def clean(data: dict[str, Any], term: Term | None = None) -> dict[str, Any]:
     }
 
 
-def unique_slug(label: str) -> str:
-    base = slugify(label, 70)
-    slug, n = base, 2
-    while Term.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def propose(user: Any, data: dict[str, Any]) -> Term:
     if not _signed_in(user):
         raise GlossaryError("Sign in to propose a term.", status=401)
     values = clean(data)
     with transaction.atomic():
-        term = Term(slug=unique_slug(values["pref_label"]), proposed_by=user, **values)
+        term = Term(slug=unique_slug(Term, values["pref_label"]), proposed_by=user, **values)
         with tracked(term, user, "proposed"):
             term.save()
     return term

@@ -183,7 +183,7 @@ def _text(value: Any) -> str:
 def import_skos(name: str, content: bytes, user: Any, dry_run: bool = True) -> ImportReport:
     """Merge the concepts of a SKOS file into the glossary by URI. Every problem is
     reported (with the parser's line where it gives one) and then nothing is written."""
-    from cchub.vocab.glossary import unique_slug
+    from cchub.lib.text import unique_slug
 
     report = ImportReport(dry_run=dry_run)
     g = Graph()
@@ -254,7 +254,7 @@ def import_skos(name: str, content: bytes, user: Any, dry_run: bool = True) -> I
                 report.added.append(uri)
                 if not dry_run:
                     Term.objects.create(
-                        slug=unique_slug(values["pref_label"]),
+                        slug=unique_slug(Term, values["pref_label"]),
                         uri="" if uri.startswith(ours) else uri,
                         status=Term.APPROVED,
                         proposed_by=user,
