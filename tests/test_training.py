@@ -159,6 +159,12 @@ def test_event_pages_embed_bioschemas(demo_training: None) -> None:
         instance["@type"] == "CourseInstance" and instance["courseMode"] == "online" and instance["location"]
     )
     assert "Europe/Paris" in page and "In UTC" in page
+    blocks = [
+        json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    ]
+    event = next(b for b in blocks if b["@type"] == "Event")
+    assert event["dct:conformsTo"]["@id"].startswith("https://bioschemas.org/profiles/Event")
+    assert event["eventAttendanceMode"].endswith("OnlineEventAttendanceMode") and event["startDate"]
     material = Client().get("/training/materials/adql-cookbook-for-gaia/").content.decode()
     data = json.loads(
         re.search(r'<script type="application/ld\+json">(.*?)</script>', material, re.S).group(1)

@@ -151,8 +151,50 @@ def bioschemas(item: Event | Material) -> str:
             "identifier": f"https://doi.org/{item.doi}" if item.doi else None,
             "dateModified": item.date.isoformat() if item.date else None,
         }
+    return _json(data)
+
+
+def _json(data: dict[str, Any]) -> str:
     clean = {k: v for k, v in data.items() if v not in (None, "", [])}
     return json.dumps(clean, ensure_ascii=False).replace("</", "<\\/")
+
+
+def bioschemas_event(event: Event) -> str:
+    """The same event as a Bioschemas Event, for harvesters that read events."""
+    base = settings.SITE_URL
+    return _json(
+        {
+            "@context": "https://schema.org/",
+            "@type": "Event",
+            "dct:conformsTo": {"@id": "https://bioschemas.org/profiles/Event/0.3-DRAFT"},
+            "@id": base + event.get_absolute_url() + "#event",
+            "name": event.title,
+            "description": event.description,
+            "keywords": ", ".join([*event.keywords, *(c.pref_label for c in event.competences.all())]),
+            "url": event.url or base + event.get_absolute_url(),
+            "startDate": event.start.isoformat(),
+            "endDate": event.end.isoformat(),
+            "inLanguage": event.language,
+            "eventAttendanceMode": {
+                "online": "https://schema.org/OnlineEventAttendanceMode",
+                "onsite": "https://schema.org/OfflineEventAttendanceMode",
+                "hybrid": "https://schema.org/MixedEventAttendanceMode",
+            }[event.mode],
+            "location": {
+                "@type": "Place",
+                "name": event.venue or event.city,
+                "address": {
+                    "@type": "PostalAddress",
+                    "addressLocality": event.city,
+                    "addressCountry": event.country,
+                },
+            }
+            if event.mode != "online"
+            else None,
+            "organizer": [{"@type": "Organization", "name": c.name} for c in event.organisers.all()],
+            "maximumAttendeeCapacity": event.capacity,
+        }
+    )
 
 
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -166,6 +208,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "local_start": event.start.astimezone(zone),
             "local_end": event.end.astimezone(zone),
             "jsonld": mark_safe(bioschemas(event)),  # noqa: S308 (json.dumps, with "</" escaped)
+            "jsonld_event": mark_safe(bioschemas_event(event)),  # noqa: S308
         },
     )
 
