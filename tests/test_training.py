@@ -290,3 +290,20 @@ def test_training_api(demo_training: None, users: dict[str, Any], api_for: Any) 
     run = api_for("curator_a").send("post", f"/api/v1/training/sources/{made.json()['id']}/run")
     assert run.status_code == 202
     assert "could not be read" in Source.objects.get().last_report["rejected"][0]  # tasks run inline in tests
+
+
+def test_downloads_are_in_the_api(demo_training: None) -> None:
+    from tests.conftest import Api
+
+    feed = Api().get("/api/v1/training/calendar.ics?cluster=escape")
+    assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.content
+    paths = Api().get("/api/v1/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/training/calendar.ics",
+        "/api/v1/glossary/skos",
+        "/api/v1/training/events",
+        "/api/v1/training/sources",
+        "/api/v1/glossary/terms",
+    } <= set(paths)
+    assert Api().get("/api/v1/glossary/skos?format=json-ld")["Content-Type"].startswith("application/ld+json")
+    assert Api().get("/api/v1/glossary/skos?format=docx").status_code == 400

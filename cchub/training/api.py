@@ -236,3 +236,11 @@ def run_source(request: HttpRequest, pk: int, dry_run: bool = False) -> HttpResp
         },
         status=202,
     )
+
+
+@router.get("/training/calendar.ics", summary="The roadmap as an iCalendar feed (same filters)", auth=None)
+def calendar_feed(request: HttpRequest, filters: Query[EventFilters]) -> HttpResponse:
+    """The same feed as /training/calendar.ics, for calendar applications."""
+    from cchub.training.views import calendar
+
+    return calendar(request)

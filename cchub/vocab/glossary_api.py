@@ -137,3 +137,19 @@ def step(request: HttpRequest, slug: str, step: str, payload: StepIn) -> HttpRes
         raise _error(exc) from exc
     term.refresh_from_db()
     return json_response(term_json(term))
+
+
+@router.get("/glossary/skos", summary="The whole glossary as a SKOS concept scheme", auth=None)
+def download_skos(request: HttpRequest, format: str = "turtle") -> HttpResponse:
+    """`format` is turtle, json-ld or rdf-xml (the same files as /glossary/skos.ttl, .jsonld, .rdf)."""
+    if format not in skos.FORMATS:
+        raise ApiError(
+            400,
+            f"format must be one of {', '.join(skos.FORMATS)}.",
+            [{"field": "format", "message": "unknown"}],
+        )
+    response = HttpResponse(
+        skos.serialise(skos.graph(), format), content_type=f"{skos.FORMATS[format][1]}; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="eosc-glossary.{skos.FORMATS[format][2]}"'
+    return response
