@@ -30,6 +30,7 @@ from cchub.accounts.permissions import (
 )
 from cchub.history.models import Change
 from cchub.history.recorder import history_for, record
+from cchub.interop import jsonld
 from cchub.lib.countries import country_name
 from cchub.lib.http import is_htmx
 from cchub.registry.exchange import export_registry
@@ -202,11 +203,14 @@ def _grouped_offers(centre: Centre) -> list[dict[str, Any]]:
 
 def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
     centre = _visible_centre(request, slug)
+    fmt = jsonld.wanted(request)
+    if fmt and centre.is_public:
+        return jsonld.respond(jsonld.centre_jsonld(centre), fmt)
     editable = can_edit(request.user, centre)
     contacts = []
     for c in centre.contacts.all():
         contacts.append({"obj": c, "email": c.email if (c.email_public or editable) else ""})
-    return render(request, "registry/centre_detail.html", {
+    response = render(request, "registry/centre_detail.html", {
         "centre": centre,
         "groups": _grouped_offers(centre),
         "services": centre.services.prefetch_related("categories").all(),
@@ -214,7 +218,10 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "changes": Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type")[:8],
         "editable": editable,
         "countries": [(c, country_name(c)) for c in centre.countries],
+        "jsonld": jsonld.embed(jsonld.centre_jsonld(centre)) if centre.is_public else "",
     })
+    response["Vary"] = "Accept, Cookie"
+    return response
 
 
 def centre_history(request: HttpRequest, slug: str) -> HttpResponse:
@@ -395,11 +402,17 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             Prefetch("centres", queryset=Centre.objects.public()),
             "categories", "domains", "access_types", "target_users"),
         slug=slug)
-    return render(request, "registry/service_detail.html", {
+    fmt = jsonld.wanted(request)
+    if fmt:
+        return jsonld.respond(jsonld.service_jsonld(service), fmt)
+    response = render(request, "registry/service_detail.html", {
         "service": service, "editable": can_edit(request.user, service),
+        "jsonld": jsonld.embed(jsonld.service_jsonld(service)),
         "changes": history_for(service)[:10],
         "offers": service.evidence_for.select_related("centre", "competence"),
     })
+    response["Vary"] = "Accept, Cookie"
+    return response
 
 
 def _service_centres(request: HttpRequest) -> QuerySet[Centre]:
