@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from cchub.lib.api import ApiError, error_response
+from cchub.lib.api import ApiError, Refused, error_response
 from cchub.registry.api import router as registry_router
 from cchub.search.api import router as search_router
 from cchub.support.api import router as support_router
@@ -46,6 +46,12 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     malformed = any("json" in e["message"].lower() and "decode" in e["message"].lower() for e in errors)
     detail = "The request body is not valid JSON." if malformed else "The request is not valid."
     return error_response(400 if malformed else 422, detail, errors)
+
+
+@api.exception_handler(Refused)
+def on_refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    return error_response(exc.status, exc.message, errors)
 
 
 @api.exception_handler(ApiError)

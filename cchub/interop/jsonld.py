@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 
+from cchub.interop.negotiation import HTML, negotiate
 from cchub.lib.countries import country_name
 from cchub.registry.models import Centre, Service
 
@@ -120,20 +121,13 @@ def embed(data: dict[str, Any]) -> SafeString:
     return mark_safe(json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))  # noqa: S308
 
 
+ALIASES = {"jsonld": "json-ld", "json-ld": "json-ld", "ttl": "turtle", "turtle": "turtle"}
+
+
 def wanted(request: HttpRequest) -> str | None:
-    """json-ld or turtle when the client asks for it (?format= or Accept), else None."""
-    fmt = request.GET.get("format", "")
-    if fmt in ("jsonld", "json-ld"):
-        return "json-ld"
-    if fmt in ("ttl", "turtle"):
-        return "turtle"
-    for part in request.headers.get("Accept", "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in ("text/html", "application/xhtml+xml", "*/*"):
-            return None
-        if media in MEDIA:
-            return MEDIA[media]
-    return None
+    """json-ld or turtle when the client asks for it (?format= or Accept), else None
+    (an unknown ?format= gives the HTML page)."""
+    return negotiate(request, MEDIA, ALIASES, html=(*HTML, "*/*")) or None
 
 
 def respond(data: dict[str, Any], fmt: str) -> HttpResponse:

@@ -10,8 +10,26 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from ninja import Schema
+from pydantic import ConfigDict
 
 MAX_PAGE_SIZE = 200
+
+
+class Refused(Exception):
+    """A request a domain's rules refuse (the helpdesk's, the glossary's): ``status`` is
+    the HTTP status, ``field`` names what is wrong. The API answers it like ApiError;
+    pages show the message."""
+
+    def __init__(self, message: str, field: str = "", status: int = 400):
+        super().__init__(message)
+        self.message, self.field, self.status = message, field, status
+
+
+class Strict(Schema):
+    """An API input that refuses unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ApiError(Exception):

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from ninja import Router, Schema
-from pydantic import ConfigDict
 
 from cchub.accounts.permissions import (
     can_create_for_centre,
@@ -17,6 +16,7 @@ from cchub.accounts.permissions import (
     curated_centre_ids,
     is_network_admin,
 )
+from cchub.lib.api import Strict
 from cchub.lib.crud import Resource, add_crud, by_id, by_id_or_slug
 from cchub.registry.models import (
     COMPETENCES,
@@ -31,10 +31,6 @@ from cchub.registry.queries import CENTRE_FILTERS, filter_centres
 from cchub.vocab.models import Concept
 
 router = Router()
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _admin_only(user: Any, *args: Any) -> bool:

@@ -10,23 +10,17 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict
 
 from cchub.accounts.auth import TokenAuth, optional_user
-from cchub.lib.api import ApiError, json_response, paginate
+from cchub.lib.api import ApiError, Strict, json_response, paginate
 from cchub.registry.models import Centre, Service
 from cchub.support import knowledge, routing, sla, workflow
 from cchub.support.models import Article, Ticket
 from cchub.support.permissions import may, roles
 from cchub.support.queues import QUEUES, queue_filter
-from cchub.support.workflow import TicketError
 
 router = Router(tags=["support"])
 token_auth = TokenAuth()
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RouteIn(Strict):
@@ -90,12 +84,6 @@ class TicketFilters(Schema):
     centre: str = ""
     page: int = 1
     page_size: int = 50
-
-
-def _error(exc: TicketError) -> ApiError:
-    return ApiError(
-        exc.status, exc.message, [{"field": exc.field, "message": exc.message}] if exc.field else []
-    )
 
 
 def _centre_id(ref: int | str) -> int | None:
@@ -226,10 +214,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     the ticket is routed after you confirm the address with the link we send."""
     user = optional_user(request)
     sub = workflow.Submission(**payload.dict())
-    try:
-        ticket = workflow.submit(sub, user if user.is_authenticated else None)
-    except TicketError as exc:
-        raise _error(exc) from exc
+    ticket = workflow.submit(sub, user if user.is_authenticated else None)
     if not ticket.confirmed:
         return json_response(
             {
@@ -271,10 +256,7 @@ def read_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _apply(request: HttpRequest, pk: int, action: str, run: Any) -> HttpResponse:
     ticket = _ticket(request, pk, action)
-    try:
-        run(ticket, request.auth)  # type: ignore[attr-defined]
-    except TicketError as exc:
-        raise _error(exc) from exc
+    run(ticket, request.auth)  # type: ignore[attr-defined]
     ticket.refresh_from_db()
     return json_response(ticket_detail(ticket, request.auth))  # type: ignore[attr-defined]
 

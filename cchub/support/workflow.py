@@ -16,9 +16,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from cchub.lib.countries import COUNTRIES, LANGUAGES, country_name
+from cchub.accounts.permissions import is_network_admin
+from cchub.lib.api import Refused
+from cchub.lib.countries import COUNTRIES, LANGUAGES
 from cchub.lib.text import clean_text
 from cchub.registry.models import COMPETENCES, Centre, Service
 from cchub.support import notify, routing, sla
@@ -40,7 +43,7 @@ from cchub.support.models import (
     TicketEvent,
     TicketLink,
 )
-from cchub.support.permissions import may, supported_centre_ids
+from cchub.support.permissions import is_triager, may, roles, supported_centre_ids
 from cchub.vocab.models import Concept
 
 MAX_SUBJECT = 200
@@ -49,12 +52,8 @@ STATE_LABELS = dict(STATES)
 PRIORITY_LABELS = dict(PRIORITIES)
 
 
-class TicketError(Exception):
+class TicketError(Refused):
     """A request the helpdesk refuses: ``status`` is the HTTP status, ``field`` what is wrong."""
-
-    def __init__(self, message: str, field: str = "", status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
 
 
 def _require(user: Any, ticket: Ticket, action: str, guest: set[int] | None = None) -> None:
@@ -318,7 +317,7 @@ def reply(
         check(uploads)
     except AttachmentError as exc:
         raise TicketError(str(exc), field="attachments", status=413 if "larger" in str(exc) else 400) from exc
-    held = roles_of(user, ticket, guest)
+    held = roles(user, ticket, guest)
     by_requester = "requester" in held and not (held & {"supporter", "collaborator", "triager", "admin"})
     if ticket.state == CLOSED:
         raise TicketError(
@@ -360,11 +359,6 @@ def reply(
         ticket.save(update_fields=sorted(set(fields)))
     return event
 
-
-def roles_of(user: Any, ticket: Ticket, guest: set[int] | None) -> set[str]:
-    from cchub.support.permissions import roles
-
-    return roles(user, ticket, guest)
 
 
 def _staff_addresses(ticket: Ticket) -> list[str]:
@@ -752,11 +746,6 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
 def visible_tickets(user: Any) -> Any:
     """The tickets a signed-in user may list: their own, their centres' and collaborations,
     the triage queue for triagers, all for administrators."""
-    from django.db.models import Q
-
-    from cchub.accounts.permissions import is_network_admin
-    from cchub.support.permissions import is_triager
-
     if _actor(user) is None:
         return Ticket.objects.none()
     if is_network_admin(user):
@@ -767,6 +756,3 @@ def visible_tickets(user: Any) -> Any:
         rule |= Q(centre__isnull=True)
     return Ticket.objects.filter(rule).distinct()
 
-
-def country_label(code: str) -> str:
-    return country_name(code) if code else ""

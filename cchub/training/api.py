@@ -6,11 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict
 
 from cchub.accounts.auth import TokenAuth
 from cchub.accounts.permissions import can_create_for_centre, curated_centre_ids, is_network_admin
-from cchub.lib.api import ApiError, json_response, paginate
+from cchub.lib.api import ApiError, Strict, json_response, paginate
 from cchub.registry.models import Centre
 from cchub.training import ingest
 from cchub.training.models import Event, LearningPath, Material, Source
@@ -31,8 +30,7 @@ class EventFilters(Schema):
     page_size: int = 50
 
 
-class RecordIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class RecordIn(Strict):
     centre: str
     kind: str = "event"
     title: str
@@ -63,8 +61,7 @@ class RecordIn(Schema):
     status: str = "active"
 
 
-class SourceIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class SourceIn(Strict):
     centre: str
     kind: str
     url: str

@@ -93,7 +93,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
 def bioschemas(item: Event | Material) -> str:
     """Bioschemas JSON-LD: a Course with its CourseInstance, or a TrainingMaterial."""
     base = settings.SITE_URL
-    keywords = ", ".join([*item.keywords, *(c.pref_label for c in item.competences.all())])
+    keywords = _keywords(item)
     if isinstance(item, Event):
         instance: dict[str, Any] = {
             "@type": "CourseInstance",
@@ -103,19 +103,8 @@ def bioschemas(item: Event | Material) -> str:
             "inLanguage": item.language,
             "location": {"@type": "VirtualLocation", "url": item.url or base + item.get_absolute_url()}
             if item.mode == "online"
-            else {
-                "@type": "Place",
-                "name": item.venue,
-                "address": {
-                    "@type": "PostalAddress",
-                    "addressLocality": item.city,
-                    "addressCountry": item.country,
-                },
-            },
-            "organizer": [
-                {"@type": "Organization", "name": c.name, "url": base + c.get_absolute_url()}
-                for c in item.organisers.all()
-            ],
+            else _place(item, item.venue),
+            "organizer": _organisers(item),
         }
         if item.capacity:
             instance["maximumAttendeeCapacity"] = item.capacity
@@ -154,6 +143,22 @@ def bioschemas(item: Event | Material) -> str:
     return _json(data)
 
 
+def _keywords(item: Event | Material) -> str:
+    return ", ".join([*item.keywords, *(c.pref_label for c in item.competences.all())])
+
+
+def _place(event: Event, name: str) -> dict[str, Any]:
+    address = {"@type": "PostalAddress", "addressLocality": event.city, "addressCountry": event.country}
+    return {"@type": "Place", "name": name, "address": address}
+
+
+def _organisers(event: Event) -> list[dict[str, Any]]:
+    return [
+        {"@type": "Organization", "name": c.name, "url": settings.SITE_URL + c.get_absolute_url()}
+        for c in event.organisers.all()
+    ]
+
+
 def _json(data: dict[str, Any]) -> str:
     clean = {k: v for k, v in data.items() if v not in (None, "", [])}
     return json.dumps(clean, ensure_ascii=False).replace("</", "<\\/")
@@ -170,7 +175,7 @@ def bioschemas_event(event: Event) -> str:
             "@id": base + event.get_absolute_url() + "#event",
             "name": event.title,
             "description": event.description,
-            "keywords": ", ".join([*event.keywords, *(c.pref_label for c in event.competences.all())]),
+            "keywords": _keywords(event),
             "url": event.url or base + event.get_absolute_url(),
             "startDate": event.start.isoformat(),
             "endDate": event.end.isoformat(),
@@ -180,18 +185,8 @@ def bioschemas_event(event: Event) -> str:
                 "onsite": "https://schema.org/OfflineEventAttendanceMode",
                 "hybrid": "https://schema.org/MixedEventAttendanceMode",
             }[event.mode],
-            "location": {
-                "@type": "Place",
-                "name": event.venue or event.city,
-                "address": {
-                    "@type": "PostalAddress",
-                    "addressLocality": event.city,
-                    "addressCountry": event.country,
-                },
-            }
-            if event.mode != "online"
-            else None,
-            "organizer": [{"@type": "Organization", "name": c.name} for c in event.organisers.all()],
+            "location": _place(event, event.venue or event.city) if event.mode != "online" else None,
+            "organizer": _organisers(event),
             "maximumAttendeeCapacity": event.capacity,
         }
     )

@@ -20,16 +20,15 @@ from django.utils import timezone
 
 from cchub.accounts.permissions import is_network_admin
 from cchub.history.recorder import tracked
+from cchub.lib.api import Refused
 from cchub.lib.text import clean_text, unique_slug
 from cchub.vocab.models import Term, TermComment
 
 EDITOR_GROUP = "Glossary Task Force"
 
 
-class GlossaryError(Exception):
-    def __init__(self, message: str, field: str = "", status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
+class GlossaryError(Refused):
+    """A glossary step that is refused: ``status`` is the HTTP status, ``field`` what is wrong."""
 
 
 def _signed_in(user: Any) -> bool:
@@ -211,3 +210,28 @@ def comment(user: Any, term: Term, body: str) -> TermComment:
     if not body:
         raise GlossaryError("The comment is empty.", field="body")
     return TermComment.objects.create(term=term, author=user, body=body[:5000])
+
+
+STEPS = ("submit", "approve", "send-back", "deprecate", "comment")
+
+
+def run_step(
+    user: Any,
+    term: Term,
+    step: str,
+    *,
+    reviewers: list[str] | None = None,
+    decision: str = "",
+    replaced_by: str = "",
+    body: str = "",
+) -> Any:
+    """One workflow step by name (pages and API alike); ``step`` must be one of STEPS."""
+    if step == "submit":
+        return submit(user, term, reviewers or [])
+    if step in ("approve", "send-back"):
+        return decide(user, term, step == "approve", decision)
+    if step == "deprecate":
+        return deprecate(user, term, replaced_by, decision)
+    if step == "comment":
+        return comment(user, term, body)
+    raise GlossaryError(f"Unknown step '{step}' (one of {', '.join(STEPS)}).", status=404)

@@ -5,11 +5,10 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
-from pydantic import ConfigDict
+from ninja import Router
 
 from cchub.accounts.auth import TokenAuth, optional_user
-from cchub.lib.api import ApiError, json_response, paginate
+from cchub.lib.api import ApiError, Strict, json_response, paginate
 from cchub.vocab import glossary, skos
 from cchub.vocab.models import Term
 
@@ -17,8 +16,7 @@ router = Router(tags=["glossary"])
 token_auth = TokenAuth()
 
 
-class TermIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class TermIn(Strict):
     pref_label: str
     definition: str
     alt_labels: list[str] = []
@@ -29,8 +27,7 @@ class TermIn(Schema):
     translations: dict[str, dict[str, Any]] = {}
 
 
-class StepIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class StepIn(Strict):
     decision: str = ""
     reviewers: list[str] = []
     replaced_by: str = ""
@@ -59,12 +56,6 @@ def term_json(term: Term) -> dict[str, Any]:
         "cluster_definitions": [{"cluster": v.cluster.slug, "text": v.text} for v in term.variants.all()],
         "updated_at": term.updated_at,
     }
-
-
-def _error(exc: glossary.GlossaryError) -> ApiError:
-    return ApiError(
-        exc.status, exc.message, [{"field": exc.field, "message": exc.message}] if exc.field else []
-    )
 
 
 def _term(request: HttpRequest, slug: str) -> Term:
@@ -97,20 +88,14 @@ def read_term(request: HttpRequest, slug: str) -> HttpResponse:
 
 @router.post("/glossary/terms", summary="Propose a term", auth=token_auth)
 def propose(request: HttpRequest, payload: TermIn) -> HttpResponse:
-    try:
-        term = glossary.propose(request.auth, payload.dict())  # type: ignore[attr-defined]
-    except glossary.GlossaryError as exc:
-        raise _error(exc) from exc
+    term = glossary.propose(request.auth, payload.dict())  # type: ignore[attr-defined]
     return json_response(term_json(term), status=201)
 
 
 @router.patch("/glossary/terms/{slug}", summary="Edit a term", auth=token_auth)
 def edit(request: HttpRequest, slug: str, payload: dict[str, Any]) -> HttpResponse:
     term = _term(request, slug)
-    try:
-        glossary.edit(request.auth, term, payload)  # type: ignore[attr-defined]
-    except glossary.GlossaryError as exc:
-        raise _error(exc) from exc
+    glossary.edit(request.auth, term, payload)  # type: ignore[attr-defined]
     return json_response(term_json(term))
 
 
@@ -121,20 +106,7 @@ def edit(request: HttpRequest, slug: str, payload: dict[str, Any]) -> HttpRespon
 )
 def step(request: HttpRequest, slug: str, step: str, payload: StepIn) -> HttpResponse:
     term = _term(request, slug)
-    user = request.auth  # type: ignore[attr-defined]
-    steps = {
-        "submit": lambda: glossary.submit(user, term, payload.reviewers),
-        "approve": lambda: glossary.decide(user, term, True, payload.decision),
-        "send-back": lambda: glossary.decide(user, term, False, payload.decision),
-        "deprecate": lambda: glossary.deprecate(user, term, payload.replaced_by, payload.decision),
-        "comment": lambda: glossary.comment(user, term, payload.body),
-    }
-    if step not in steps:
-        raise ApiError(404, f"Unknown step '{step}' (one of {', '.join(steps)}).")
-    try:
-        steps[step]()
-    except glossary.GlossaryError as exc:
-        raise _error(exc) from exc
+    glossary.run_step(request.auth, term, step, **payload.dict())  # type: ignore[attr-defined]
     term.refresh_from_db()
     return json_response(term_json(term))
 

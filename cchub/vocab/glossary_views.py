@@ -13,32 +13,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cchub.interop.negotiation import negotiate
 from cchub.registry.models import Cluster
 from cchub.vocab import glossary, skos
 from cchub.vocab.models import Term
 
+ALIASES = {
+    "ttl": "turtle",
+    "turtle": "turtle",
+    "jsonld": "json-ld",
+    "json-ld": "json-ld",
+    "rdf": "rdf-xml",
+    "xml": "rdf-xml",
+    "rdf-xml": "rdf-xml",
+}
+
 
 def _rdf_format(request: HttpRequest) -> str | None:
-    """The RDF format asked for by ?format= or the Accept header, if any."""
-    wanted = request.GET.get("format", "")
-    aliases = {
-        "ttl": "turtle",
-        "turtle": "turtle",
-        "jsonld": "json-ld",
-        "json-ld": "json-ld",
-        "rdf": "rdf-xml",
-        "xml": "rdf-xml",
-        "rdf-xml": "rdf-xml",
-    }
-    if wanted:
-        return aliases.get(wanted, "")
-    for part in request.headers.get("Accept", "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in ("text/html", "application/xhtml+xml"):
-            return None
-        if media in skos.MEDIA_TYPES:
-            return skos.MEDIA_TYPES[media]
-    return None
+    """The RDF format asked for by ?format= ("" if unknown) or the Accept header, if any."""
+    return negotiate(request, skos.MEDIA_TYPES, ALIASES)
 
 
 def _rdf_response(data: bytes, name: str, filename: str | None = None) -> HttpResponse:
@@ -224,20 +217,19 @@ def action(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     term = get_object_or_404(Term, slug=slug)
     if not glossary.may_see(request.user, term):
         raise Http404("No such term")
-    post = request.POST
-    steps = {
-        "submit": lambda: glossary.submit(request.user, term, post.get("reviewers", "").split()),
-        "approve": lambda: glossary.decide(request.user, term, True, post.get("decision", "")),
-        "send-back": lambda: glossary.decide(request.user, term, False, post.get("decision", "")),
-        "deprecate": lambda: glossary.deprecate(
-            request.user, term, post.get("replaced_by", ""), post.get("decision", "")
-        ),
-        "comment": lambda: glossary.comment(request.user, term, post.get("body", "")),
-    }
-    if step not in steps:
+    if step not in glossary.STEPS:
         raise Http404("No such step")
+    post = request.POST
     try:
-        steps[step]()
+        glossary.run_step(
+            request.user,
+            term,
+            step,
+            reviewers=post.get("reviewers", "").split(),
+            decision=post.get("decision", ""),
+            replaced_by=post.get("replaced_by", ""),
+            body=post.get("body", ""),
+        )
     except glossary.GlossaryError as exc:
         messages.error(request, exc.message)
     else:
