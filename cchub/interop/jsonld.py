@@ -1,36 +1,47 @@
-"""schema.org JSON-LD for the registry's public records, and content negotiation: the
-same URL answers HTML to browsers, ``application/ld+json`` and ``text/turtle`` to
-machines. Private e-mail addresses never appear."""
+"""schema.org JSON-LD for the hub's public records, and content negotiation: the same URL
+answers HTML to browsers, ``application/ld+json`` and ``text/turtle`` to machines.
+Private e-mail addresses never appear.
+
+The registry's and the vocabularies' builders live here; other apps build their own
+(training: Bioschemas, support: Article) and use ``embed``, ``answer`` and ``respond``.
+A page puts its data in the ``jsonld`` context variable; ``base.html`` embeds it and links
+the alternates."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
+from rdflib import Graph
 
 from cchub.interop.negotiation import HTML, negotiate
 from cchub.lib.countries import country_name
-from cchub.registry.models import Centre, Service
+from cchub.registry.models import Centre, Cluster, Organisation, Service
+from cchub.vocab.models import Concept, ConceptScheme, Term
 
 SCHEMA = "https://schema.org/"
+DCT = "http://purl.org/dc/terms/"
 MEDIA = {"application/ld+json": "json-ld", "application/json": "json-ld", "text/turtle": "turtle"}
 
 
-def _url(path: str) -> str:
+def url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def clean(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
 
 def centre_jsonld(centre: Centre) -> dict[str, Any]:
     """A centre as a schema.org Organization."""
     contacts = [
-        _clean(
+        clean(
             {
                 "@type": "ContactPoint",
                 "name": c.name,
@@ -43,15 +54,15 @@ def centre_jsonld(centre: Centre) -> dict[str, Any]:
     ]
     if centre.helpdesk_email:
         contacts.append({"@type": "ContactPoint", "contactType": "helpdesk", "email": centre.helpdesk_email})
-    return _clean(
+    return clean(
         {
             "@context": SCHEMA,
             "@type": "Organization",
-            "@id": _url(centre.get_absolute_url()),
+            "@id": url(centre.get_absolute_url()),
             "name": centre.name,
             "alternateName": centre.acronym,
             "description": centre.description,
-            "url": _url(centre.get_absolute_url()),
+            "url": url(centre.get_absolute_url()),
             "sameAs": [centre.website] if centre.website else [],
             "areaServed": [country_name(c) for c in centre.countries],
             "knowsLanguage": list(centre.languages),
@@ -60,12 +71,12 @@ def centre_jsonld(centre: Centre) -> dict[str, Any]:
                     "@type": "Organization",
                     "name": k.name,
                     "alternateName": k.acronym,
-                    "url": _url(k.get_absolute_url()),
+                    "url": url(k.get_absolute_url()),
                 }
                 for k in centre.clusters.all()
             ],
             "parentOrganization": [
-                _clean({"@type": "Organization", "name": o.name, "sameAs": o.ror_url or o.website})
+                clean({"@type": "Organization", "name": o.name, "sameAs": o.ror_url or o.website})
                 for o in centre.hosts.all()
             ],
             "knowsAbout": [
@@ -73,14 +84,14 @@ def centre_jsonld(centre: Centre) -> dict[str, Any]:
                     "@type": "DefinedTerm",
                     "name": o.competence.pref_label,
                     "termCode": o.competence.notation,
-                    "url": _url(o.competence.get_absolute_url()),
+                    "url": url(o.competence.get_absolute_url()),
                 }
                 for o in centre.offers.select_related("competence")
             ],
             "makesOffer": [
                 {
                     "@type": "Offer",
-                    "itemOffered": {"@type": "Service", "name": s.name, "url": _url(s.get_absolute_url())},
+                    "itemOffered": {"@type": "Service", "name": s.name, "url": url(s.get_absolute_url())},
                 }
                 for s in centre.services.all()
             ],
@@ -92,17 +103,17 @@ def centre_jsonld(centre: Centre) -> dict[str, Any]:
 
 def service_jsonld(service: Service) -> dict[str, Any]:
     """A service as a schema.org Service."""
-    return _clean(
+    return clean(
         {
             "@context": SCHEMA,
             "@type": "Service",
-            "@id": _url(service.get_absolute_url()),
+            "@id": url(service.get_absolute_url()),
             "name": service.name,
             "slogan": service.tagline,
             "description": service.description,
-            "url": service.url or _url(service.get_absolute_url()),
+            "url": service.url or url(service.get_absolute_url()),
             "provider": [
-                {"@type": "Organization", "name": c.name, "url": _url(c.get_absolute_url())}
+                {"@type": "Organization", "name": c.name, "url": url(c.get_absolute_url())}
                 for c in service.centres.all()
                 if c.is_public
             ],
@@ -114,6 +125,121 @@ def service_jsonld(service: Service) -> dict[str, Any]:
             "additionalType": [d.pref_label for d in service.domains.all()],
         }
     )
+
+
+def cluster_jsonld(cluster: Cluster) -> dict[str, Any]:
+    """A science cluster as a schema.org Organization with its centres as members."""
+    return clean(
+        {
+            "@context": SCHEMA,
+            "@type": "Organization",
+            "@id": url(cluster.get_absolute_url()),
+            "name": cluster.name,
+            "alternateName": cluster.acronym,
+            "description": cluster.description,
+            "sameAs": [cluster.website] if cluster.website else [],
+            "knowsAbout": cluster.domain,
+            "member": [
+                {"@type": "Organization", "name": c.name, "url": url(c.get_absolute_url())}
+                for c in cluster.centres.public().order_by("acronym")
+            ],
+        }
+    )
+
+
+def organisation_jsonld(org: Organisation) -> dict[str, Any]:
+    return clean(
+        {
+            "@context": SCHEMA,
+            "@type": "Organization",
+            "@id": url(org.get_absolute_url()),
+            "name": org.name,
+            "alternateName": org.acronym,
+            "identifier": org.ror_url,
+            "sameAs": [u for u in (org.ror_url, org.website) if u],
+            "address": {"@type": "PostalAddress", "addressCountry": org.country} if org.country else None,
+        }
+    )
+
+
+def _work(name: str, link: str) -> dict[str, Any] | None:
+    """A cited source as a CreativeWork, or None."""
+    return clean({"@type": "CreativeWork", "name": name, "url": link}) if name or link else None
+
+
+def _term_set(scheme: ConceptScheme) -> dict[str, Any]:
+    return {"@type": "DefinedTermSet", "@id": url(scheme.get_absolute_url()), "name": scheme.title}
+
+
+def concept_jsonld(concept: Concept) -> dict[str, Any]:
+    """A concept of a vocabulary (the competence taxonomy, …) as a schema.org DefinedTerm."""
+    citation = concept.citation()
+    return clean(
+        {
+            "@context": SCHEMA,
+            "@type": "DefinedTerm",
+            "@id": url(concept.get_absolute_url()),
+            "name": concept.pref_label,
+            "alternateName": list(concept.alt_labels),
+            "termCode": concept.notation,
+            "description": concept.definition,
+            "inDefinedTermSet": _term_set(concept.scheme),
+            "sameAs": [concept.source_iri] if concept.source_iri else [],
+            "subjectOf": _work(citation.get("title", ""), citation.get("url", "")) if citation else None,
+        }
+    )
+
+
+def scheme_jsonld(scheme: ConceptScheme) -> dict[str, Any]:
+    return clean(
+        {
+            "@context": SCHEMA,
+            "@type": "DefinedTermSet",
+            "@id": url(scheme.get_absolute_url()),
+            "name": scheme.title,
+            "description": scheme.description,
+            "hasDefinedTerm": [
+                {"@type": "DefinedTerm", "@id": url(c.get_absolute_url()), "name": c.pref_label,
+                 "termCode": c.notation}
+                for c in scheme.concepts.select_related("scheme")
+            ],
+        }
+    )
+
+
+GLOSSARY_PATH = "/glossary/"
+GLOSSARY = "EOSC glossary"
+
+
+def term_jsonld(term: Term) -> dict[str, Any]:
+    """A glossary term as a schema.org DefinedTerm (its URI also answers SKOS)."""
+    return clean(
+        {
+            "@context": SCHEMA,
+            "@type": "DefinedTerm",
+            "@id": term.uri or url(term.get_absolute_url()),
+            "url": url(term.get_absolute_url()),
+            "name": term.pref_label,
+            "alternateName": [*term.alt_labels, *term.acronyms],
+            "description": term.definition,
+            "inDefinedTermSet": {"@type": "DefinedTermSet", "@id": url(GLOSSARY_PATH), "name": GLOSSARY},
+            "subjectOf": _work(term.source, term.source_url),
+        }
+    )
+
+
+def glossary_jsonld(terms: Any) -> dict[str, Any]:
+    return {
+        "@context": SCHEMA,
+        "@type": "DefinedTermSet",
+        "@id": url(GLOSSARY_PATH),
+        "name": GLOSSARY,
+        "description": "Terms of the European Open Science Cloud, as the Glossary Task Force approved them.",
+        "hasDefinedTerm": [
+            {"@type": "DefinedTerm", "@id": t.uri or url(t.get_absolute_url()), "name": t.pref_label}
+            for t in terms
+        ],
+    }
 
 
 def embed(data: dict[str, Any]) -> SafeString:
@@ -130,13 +256,36 @@ def wanted(request: HttpRequest) -> str | None:
     return negotiate(request, MEDIA, ALIASES, html=(*HTML, "*/*")) or None
 
 
+def answer(request: HttpRequest, build: Callable[[], dict[str, Any]]) -> HttpResponse | None:
+    """The machine-readable answer when the client asked for one, else None (send HTML)."""
+    fmt = wanted(request)
+    return respond(build(), fmt) if fmt else None
+
+
+def page(
+    request: HttpRequest, template: str, context: dict[str, Any], build: Callable[[], dict[str, Any]]
+) -> HttpResponse:
+    """An HTML page carrying ``build()`` as embedded JSON-LD, or that JSON-LD (or Turtle)
+    itself when the client asked for it: one URL for people and machines."""
+    data = build()
+    fmt = wanted(request)
+    if fmt:
+        return respond(data, fmt)
+    response = render(request, template, {**context, "jsonld": embed(data)})
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def to_graph(data: dict[str, Any]) -> Graph:
+    """schema.org JSON-LD as an rdflib graph, parsed with a local context: nothing is
+    fetched from the network."""
+    local = {**data, "@context": {"@vocab": SCHEMA, "dct": DCT}}
+    return Graph().parse(data=json.dumps(local), format="json-ld")
+
+
 def respond(data: dict[str, Any], fmt: str) -> HttpResponse:
     if fmt == "turtle":
-        from rdflib import Graph
-
-        # Parse with a local context: nothing is fetched from the network.
-        local = {**data, "@context": {"@vocab": SCHEMA}}
-        graph = Graph().parse(data=json.dumps(local), format="json-ld")
+        graph = to_graph(data)
         graph.bind("schema", SCHEMA)
         body = graph.serialize(format="turtle")
         response = HttpResponse(body, content_type="text/turtle; charset=utf-8")

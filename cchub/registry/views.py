@@ -465,16 +465,16 @@ def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cluster = get_object_or_404(Cluster, slug=slug)
     centres = cluster.centres.public().annotate(n_offers=Count("offers")).order_by("kind", "acronym")
     services = Service.objects.filter(centres__in=centres).distinct().order_by("name")
-    return render(request, "registry/cluster_detail.html", {
+    return jsonld.page(request, "registry/cluster_detail.html", {
         "cluster": cluster, "centres": centres, "services": services,
-    })
+    }, lambda: jsonld.cluster_jsonld(cluster))
 
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organisation, slug=slug)
-    return render(request, "registry/organisation_detail.html", {
+    return jsonld.page(request, "registry/organisation_detail.html", {
         "org": org, "centres": org.hosted_centres.public(), "country": country_name(org.country),
-    })
+    }, lambda: jsonld.organisation_jsonld(org))
 
 
 def changes(request: HttpRequest) -> HttpResponse:

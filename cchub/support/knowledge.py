@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cchub.accounts.permissions import is_network_admin
 from cchub.history.recorder import tracked
+from cchub.interop.jsonld import SCHEMA, clean, url
 from cchub.lib.text import clean_text, unique_slug
 from cchub.registry.models import COMPETENCES
 from cchub.support.models import SOLVED, Article, Ticket, TicketEvent
@@ -131,3 +132,25 @@ def suggestions(text: str, limit: int = 5) -> list[dict[str, str]]:
         return []
     results = search(text[:300], types=["article"], page_size=limit, log=False)
     return [{"title": h.title, "url": h.url, "snippet": h.snippet} for h in results.hits]
+
+
+def article_jsonld(article: Article) -> dict[str, Any]:
+    """A published article as a schema.org TechArticle."""
+    return clean(
+        {
+            "@context": SCHEMA,
+            "@type": "TechArticle",
+            "@id": url(article.get_absolute_url()),
+            "headline": article.title,
+            "articleBody": article.body,
+            "datePublished": article.approved_at.isoformat() if article.approved_at else None,
+            "dateModified": article.updated_at.isoformat(),
+            "publisher": {"@type": "Organization", "name": article.centre.name,
+                          "url": url(article.centre.get_absolute_url())},
+            "about": [
+                {"@type": "DefinedTerm", "name": c.pref_label, "termCode": c.notation,
+                 "url": url(c.get_absolute_url())}
+                for c in article.competences.all()
+            ],
+        }
+    )

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cchub.interop import jsonld
 from cchub.lib.http import is_htmx
 from cchub.registry.models import Centre
 from cchub.support import knowledge, routing, sla, workflow
@@ -321,15 +322,14 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     editable = request.user.is_authenticated and knowledge.may_edit(request.user, article)
     if article.status != Article.APPROVED and not editable:
         raise Http404("No such article")
-    return render(
-        request,
-        "support/article.html",
-        {
-            "article": article,
-            "editable": editable,
-            "approvable": article.status == Article.DRAFT and knowledge.may_approve(request.user, article),
-        },
-    )
+    context = {
+        "article": article,
+        "editable": editable,
+        "approvable": article.status == Article.DRAFT and knowledge.may_approve(request.user, article),
+    }
+    if article.status != Article.APPROVED:
+        return render(request, "support/article.html", context)
+    return jsonld.page(request, "support/article.html", context, lambda: knowledge.article_jsonld(article))
 
 
 @login_required

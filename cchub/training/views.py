@@ -5,7 +5,6 @@ the competences that had no training in the last twelve months."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import OrderedDict
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,9 +14,10 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
+from cchub.interop import jsonld
 from cchub.registry.models import COMPETENCES, Centre, Cluster, CompetenceOffer
+from cchub.training import jsonld as training_jsonld
 from cchub.training.models import LEVELS, MODES, Event, LearningPath, Material
 from cchub.vocab.models import Concept
 from cchub.vocab.tree import subtree_ids
@@ -90,110 +90,11 @@ def gaps(request: HttpRequest) -> HttpResponse:
     )
 
 
-def bioschemas(item: Event | Material) -> str:
-    """Bioschemas JSON-LD: a Course with its CourseInstance, or a TrainingMaterial."""
-    base = settings.SITE_URL
-    keywords = _keywords(item)
-    if isinstance(item, Event):
-        instance: dict[str, Any] = {
-            "@type": "CourseInstance",
-            "courseMode": item.mode,
-            "startDate": item.start.isoformat(),
-            "endDate": item.end.isoformat(),
-            "inLanguage": item.language,
-            "location": {"@type": "VirtualLocation", "url": item.url or base + item.get_absolute_url()}
-            if item.mode == "online"
-            else _place(item, item.venue),
-            "organizer": _organisers(item),
-        }
-        if item.capacity:
-            instance["maximumAttendeeCapacity"] = item.capacity
-        data: dict[str, Any] = {
-            "@context": "https://schema.org/",
-            "@type": "Course",
-            "dct:conformsTo": {"@id": "https://bioschemas.org/profiles/Course/1.0-RELEASE"},
-            "@id": base + item.get_absolute_url(),
-            "name": item.title,
-            "description": item.description,
-            "keywords": keywords,
-            "url": item.url or base + item.get_absolute_url(),
-            "educationalLevel": item.level,
-            "hasCourseInstance": [instance],
-            "teaches": item.learning_outcomes,
-            "coursePrerequisites": item.prerequisites,
-        }
-    else:
-        data = {
-            "@context": "https://schema.org/",
-            "@type": "LearningResource",
-            "dct:conformsTo": {"@id": "https://bioschemas.org/profiles/TrainingMaterial/1.0-RELEASE"},
-            "@id": base + item.get_absolute_url(),
-            "name": item.title,
-            "description": item.description,
-            "keywords": keywords,
-            "url": item.url or base + item.get_absolute_url(),
-            "license": f"https://spdx.org/licenses/{item.licence}" if item.licence else None,
-            "author": [{"@type": "Person", "name": a} for a in item.authors],
-            "inLanguage": item.language,
-            "educationalLevel": item.level,
-            "learningResourceType": item.format,
-            "identifier": f"https://doi.org/{item.doi}" if item.doi else None,
-            "dateModified": item.date.isoformat() if item.date else None,
-        }
-    return _json(data)
-
-
-def _keywords(item: Event | Material) -> str:
-    return ", ".join([*item.keywords, *(c.pref_label for c in item.competences.all())])
-
-
-def _place(event: Event, name: str) -> dict[str, Any]:
-    address = {"@type": "PostalAddress", "addressLocality": event.city, "addressCountry": event.country}
-    return {"@type": "Place", "name": name, "address": address}
-
-
-def _organisers(event: Event) -> list[dict[str, Any]]:
-    return [
-        {"@type": "Organization", "name": c.name, "url": settings.SITE_URL + c.get_absolute_url()}
-        for c in event.organisers.all()
-    ]
-
-
-def _json(data: dict[str, Any]) -> str:
-    clean = {k: v for k, v in data.items() if v not in (None, "", [])}
-    return json.dumps(clean, ensure_ascii=False).replace("</", "<\\/")
-
-
-def bioschemas_event(event: Event) -> str:
-    """The same event as a Bioschemas Event, for harvesters that read events."""
-    base = settings.SITE_URL
-    return _json(
-        {
-            "@context": "https://schema.org/",
-            "@type": "Event",
-            "dct:conformsTo": {"@id": "https://bioschemas.org/profiles/Event/0.3-DRAFT"},
-            "@id": base + event.get_absolute_url() + "#event",
-            "name": event.title,
-            "description": event.description,
-            "keywords": _keywords(event),
-            "url": event.url or base + event.get_absolute_url(),
-            "startDate": event.start.isoformat(),
-            "endDate": event.end.isoformat(),
-            "inLanguage": event.language,
-            "eventAttendanceMode": {
-                "online": "https://schema.org/OnlineEventAttendanceMode",
-                "onsite": "https://schema.org/OfflineEventAttendanceMode",
-                "hybrid": "https://schema.org/MixedEventAttendanceMode",
-            }[event.mode],
-            "location": _place(event, event.venue or event.city) if event.mode != "online" else None,
-            "organizer": _organisers(event),
-            "maximumAttendeeCapacity": event.capacity,
-        }
-    )
-
-
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event.objects.prefetch_related("organisers", "competences"), slug=slug)
+    machine = jsonld.answer(request, lambda: training_jsonld.page(event))
+    if machine:
+        return machine
     zone = ZoneInfo(event.time_zone)
     return render(
         request,
@@ -202,20 +103,23 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "event": event,
             "local_start": event.start.astimezone(zone),
             "local_end": event.end.astimezone(zone),
-            "jsonld": mark_safe(bioschemas(event)),  # noqa: S308 (json.dumps, with "</" escaped)
-            "jsonld_event": mark_safe(bioschemas_event(event)),  # noqa: S308
+            "jsonld": jsonld.embed(training_jsonld.course(event)),
+            "jsonld_event": jsonld.embed(training_jsonld.event_block(event)),
         },
     )
 
 
 def material_detail(request: HttpRequest, slug: str) -> HttpResponse:
     material = get_object_or_404(Material.objects.prefetch_related("centres", "competences"), slug=slug)
+    machine = jsonld.answer(request, lambda: training_jsonld.page(material))
+    if machine:
+        return machine
     return render(
         request,
         "training/material.html",
         {
             "material": material,
-            "jsonld": mark_safe(bioschemas(material)),  # noqa: S308
+            "jsonld": jsonld.embed(training_jsonld.course(material)),
         },
     )
 

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cchub.interop import jsonld
 from cchub.interop.negotiation import negotiate
 from cchub.registry.models import Cluster
 from cchub.vocab import glossary, skos
@@ -57,7 +58,7 @@ def term_list(request: HttpRequest) -> HttpResponse:
             for t in Term.objects.filter(status__in=[Term.PROPOSED, Term.IN_REVIEW])
             if glossary.may_see(request.user, t)
         ]
-    return render(
+    return jsonld.page(
         request,
         "glossary/list.html",
         {
@@ -68,6 +69,7 @@ def term_list(request: HttpRequest) -> HttpResponse:
             "working": working,
             "editor": glossary.is_editor(request.user),
         },
+        lambda: jsonld.glossary_jsonld(term for group in letters.values() for term in group),
     )
 
 
@@ -94,6 +96,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "glossary/term.html",
         {
             "term": term,
+            "jsonld": jsonld.embed(jsonld.term_jsonld(term)) if term.is_public else "",
             "uri": skos.term_uri(term),
             "variants": term.variants.select_related("cluster"),
             "translations": sorted(term.translations.items()),

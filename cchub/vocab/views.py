@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from cchub.interop import jsonld
 from cchub.registry.models import Centre, CompetenceOffer
 from cchub.vocab.models import Concept, ConceptScheme
 from cchub.vocab.tree import subtree_ids
@@ -35,9 +36,9 @@ def _tree(scheme: ConceptScheme) -> list[dict[str, Any]]:
 
 def scheme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     scheme = get_object_or_404(ConceptScheme, slug=slug)
-    return render(request, "vocab/scheme_detail.html", {
+    return jsonld.page(request, "vocab/scheme_detail.html", {
         "scheme": scheme, "tree": _tree(scheme), "count": scheme.concepts.count(),
-    })
+    }, lambda: jsonld.scheme_jsonld(scheme))
 
 
 def concept_detail(request: HttpRequest, slug: str, notation: str) -> HttpResponse:
@@ -54,9 +55,9 @@ def concept_detail(request: HttpRequest, slug: str, notation: str) -> HttpRespon
         by_level[offer.level].append(offer)
     levels = [(key, label, by_level[key]) for key, label in CompetenceOffer.LEVELS]
     services = concept.services_in_category.all() or concept.services_in_domain.all()
-    return render(request, "vocab/concept_detail.html", {
+    return jsonld.page(request, "vocab/concept_detail.html", {
         "concept": concept, "ancestors": concept.ancestors(),
         "narrower": concept.narrower.all(), "levels": levels,
         "n_centres": len({o.centre_id for o in offers}),
         "citation": concept.citation(), "services": services,
-    })
+    }, lambda: jsonld.concept_jsonld(concept))
