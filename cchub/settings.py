@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "cchub.search",
     "cchub.support",
     "cchub.training",
+    "cchub.interop",
 ]
 
 MIDDLEWARE = [

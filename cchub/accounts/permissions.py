@@ -52,7 +52,11 @@ def owning_centre_ids(obj: Any) -> set[int]:
 
 
 def can_edit(user: Any, obj: Any) -> bool:
-    """May ``user`` change or delete ``obj``?"""
+    """May ``user`` change or delete ``obj``? Nobody may change a harvested record here."""
+    from cchub.registry.writes import harvested_from
+
+    if harvested_from(obj) is not None:
+        return False
     if is_network_admin(user):
         return True
     owners = owning_centre_ids(obj)

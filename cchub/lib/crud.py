@@ -28,7 +28,7 @@ from cchub.lib.api import (
     paginate,
     require_if_match,
 )
-from cchub.registry.writes import RecordInvalid, apply, delete
+from cchub.registry.writes import RecordInvalid, apply, delete, harvested_from
 
 token_auth = TokenAuth()
 
@@ -62,6 +62,12 @@ def _get(res: Resource, user: Any, ref: str) -> Any:
     if obj is None:
         raise ApiError(404, f"No {res.model._meta.verbose_name} with id {ref!r}.")
     return obj
+
+
+def _writable(obj: Any) -> None:
+    origin = harvested_from(obj)
+    if origin is not None:
+        raise ApiError(403, f"Harvested from {origin}: read-only here; change it at its origin.")
 
 
 def _write(res: Resource, request: HttpRequest, obj: Any, data: dict[str, Any], partial: bool) -> Any:
@@ -106,6 +112,7 @@ def add_crud(router: Router, res: Resource) -> None:
         with transaction.atomic():
             obj = _get(res, request.user, ref)
             obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+            _writable(obj)
             if not res.can_change(request.user, obj, data):
                 raise ApiError(403, f"You may not change this {label}.")
             require_if_match(request, obj)
@@ -127,6 +134,7 @@ def add_crud(router: Router, res: Resource) -> None:
     def delete_record(request: HttpRequest, ref: str) -> HttpResponse:
         with transaction.atomic():
             obj = _get(res, request.user, ref)
+            _writable(obj)
             if not res.can_delete(request.user, obj):
                 raise ApiError(403, f"You may not delete this {label}.")
             require_if_match(request, obj)

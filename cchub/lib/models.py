@@ -32,3 +32,20 @@ class Tracked(models.Model):
     @property
     def etag(self) -> str:
         return f'"{self._meta.label_lower}-{self.pk}-v{self.version}"'
+
+
+class Harvestable(models.Model):
+    """A record that may come from another hub: ``origin`` is the source it was harvested
+    from (None: it is ours). Harvested records are read-only here."""
+
+    origin = models.ForeignKey(
+        "interop.Source", null=True, blank=True, editable=False, on_delete=models.PROTECT,
+        related_name="+", help_text="The hub or site this record was harvested from",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_harvested(self) -> bool:
+        return self.origin_id is not None  # type: ignore[attr-defined]

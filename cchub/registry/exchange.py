@@ -235,10 +235,10 @@ def _upsert(
 
 def _run(report: Report, body: Callable[[], None]) -> Report:
     """Run ``body`` in a transaction; roll back when there are problems or on a dry run."""
-    from cchub.search.index import deferred
+    from cchub.lib import watch
 
     try:
-        with transaction.atomic(), deferred():
+        with transaction.atomic(), watch.batch():
             body()
             if report.problems or report.dry_run:
                 raise ImportFailed

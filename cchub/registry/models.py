@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from cchub.lib.models import Tracked
+from cchub.lib.models import Harvestable, Tracked
 from cchub.lib.text import render_markdown
 from cchub.lib.validators import (
     normalise_orcid,
@@ -116,7 +116,7 @@ class CentreQuerySet(models.QuerySet["Centre"]):
         return self.filter(review_state=Centre.APPROVED)
 
 
-class Centre(Tracked):
+class Centre(Harvestable, Tracked):
     KINDS = [
         ("cluster", "Science cluster centre"),
         ("national", "National centre"),
@@ -260,7 +260,7 @@ class ContactPoint(Tracked):
         }
 
 
-class Service(Tracked):
+class Service(Harvestable, Tracked):
     """A service offered by one or more centres (EOSC Resource Catalogue Service profile)."""
 
     slug = models.SlugField(max_length=80, unique=True)

@@ -215,8 +215,28 @@ def assign(obj: models.Model, data: dict[str, Any], *, partial: bool) -> dict[st
     return links
 
 
-def apply(obj: M, data: dict[str, Any], user: Any, *, partial: bool = False, note: str = "") -> M:
-    """Validate and save ``obj`` with ``data``, set its links and record the change."""
+def harvested_from(obj: models.Model) -> Any:
+    """The source a record (or the centre it belongs to) was harvested from, or None."""
+    for candidate in (obj, getattr(obj, "centre", None) if getattr(obj, "centre_id", None) else None):
+        if candidate is not None and getattr(candidate, "origin_id", None) is not None:
+            return candidate.origin  # type: ignore[union-attr]
+    return None
+
+
+def refuse_harvested(obj: models.Model) -> None:
+    origin = harvested_from(obj)
+    if origin is not None:
+        message = f"Harvested from {origin}: it is read-only here; change it at its origin."
+        raise RecordInvalid({"record": [message]})
+
+
+def apply(
+    obj: M, data: dict[str, Any], user: Any, *, partial: bool = False, note: str = "", harvest: bool = False
+) -> M:
+    """Validate and save ``obj`` with ``data``, set its links and record the change.
+    Harvested records are refused unless the harvester itself writes (``harvest``)."""
+    if not harvest:
+        refuse_harvested(obj)
     with transaction.atomic():
         links = assign(obj, data, partial=partial)
         with tracked(obj, user, note):
@@ -226,8 +246,10 @@ def apply(obj: M, data: dict[str, Any], user: Any, *, partial: bool = False, not
     return obj
 
 
-def delete(obj: models.Model, user: Any, note: str = "") -> None:
+def delete(obj: models.Model, user: Any, note: str = "", harvest: bool = False) -> None:
     """Delete ``obj`` and record it; a centre's offers and contacts are recorded too."""
+    if not harvest:
+        refuse_harvested(obj)
     with transaction.atomic():
         if isinstance(obj, Centre):
             for child in [*obj.offers.all(), *obj.contacts.all()]:

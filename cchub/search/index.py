@@ -3,7 +3,7 @@
 An app describes a type with ``SearchType`` — how to turn a record into a document (title,
 keywords, body, facets, date, URL), which records to index, and which other models'
 changes affect them — and calls ``register`` from its ``search.py``. The index is then
-kept in step by signals (inside the writer's transaction) and rebuilt by ``rebuild``.
+kept in step through ``lib.watch`` (inside the writer's transaction) and rebuilt by ``rebuild``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from cchub.lib import watch
 from cchub.search import semantic
 from cchub.search.models import Document, FacetValue, Term
 
@@ -79,46 +78,22 @@ def watched_models() -> set[type[models.Model]]:
 
 def load_types() -> None:
     """Import every app's search.py so that its types are registered."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for config in apps.get_app_configs():
-        if config.name.startswith("cchub.") and config.name != "cchub.search":
-            try:
-                import_module(f"{config.name}.search")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.search":
-                    raise
+    watch.load_modules("search")
 
 
-_local = threading.local()
-
-
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Collect the index updates of a bulk write and apply each once when the block ends
-    (still inside the caller's transaction, so the index never disagrees with the data)."""
-    if getattr(_local, "pending", None) is not None:
-        yield
-        return
-    _local.pending = {}
-    try:
-        yield
-        pending, _local.pending = _local.pending, None
-        for (name, pk), _ in pending.items():
-            t = TYPES[name]
-            obj = t.queryset().filter(pk=pk).first()
-            if obj is None:
-                remove(name, pk)
-            else:
-                index_object(t, obj)
-    finally:
-        _local.pending = None
+def _flush(work: dict[Any, Any]) -> None:
+    for name, pk in work:
+        t = TYPES[name]
+        obj = t.queryset().filter(pk=pk).first()
+        if obj is None:
+            remove(name, pk)
+        else:
+            index_object(t, obj)
 
 
 def refresh_for(instance: models.Model, deleted: bool = False) -> None:
-    pending = getattr(_local, "pending", None)
+    """Re-index what a change of ``instance`` affects (once per record inside ``watch.batch``)."""
+    pending = watch.pending("search", _flush)
     for t in TYPES.values():
         targets: list[Any] = []
         if isinstance(instance, t.model):

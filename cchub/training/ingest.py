@@ -435,7 +435,8 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _find(model: Any, values: dict[str, Any]) -> Any:
+def find(model: Any, values: dict[str, Any]) -> Any:
+    """An event or material here that is the same as ``values``: same URL, or same title (and start)."""
     if values.get("url"):
         found = model.objects.filter(url=values["url"]).first()
         if found is not None:
@@ -470,7 +471,11 @@ def write(
                 continue
             seen.add(key)
             model = Event if kind == "event" else Material
-            existing = _find(model, values)
+            existing = find(model, values)
+            if existing is not None and existing.is_harvested:
+                origin = existing.origin
+                report.unchanged.append(f"{where}: {existing.title} (harvested from {origin}; left as it is)")
+                continue
             if existing is None:
                 item: Any = model(slug=unique_slug(model, values["title"], 80), source=source, **values)
                 item.save()

@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from cchub.lib.models import Tracked
+from cchub.lib.models import Harvestable, Tracked
 from cchub.lib.text import render_markdown
 from cchub.registry.models import Centre
 from cchub.vocab.models import Concept
@@ -72,7 +72,7 @@ class TrainingItem(Tracked):
         return render_markdown(self.description)
 
 
-class Event(TrainingItem):
+class Event(Harvestable, TrainingItem):
     start = models.DateTimeField()
     end = models.DateTimeField()
     time_zone = models.CharField(max_length=60, default="Europe/Brussels")
@@ -130,7 +130,7 @@ class Event(TrainingItem):
         }
 
 
-class Material(TrainingItem):
+class Material(Harvestable, TrainingItem):
     ACTIVE, ARCHIVED = "active", "archived"
     doi = models.CharField(max_length=200, blank=True)
     licence = models.CharField(max_length=60, blank=True, help_text="SPDX identifier")

@@ -40,12 +40,16 @@ def is_editor(user: Any) -> bool:
 
 
 def may_edit(user: Any, term: Term) -> bool:
+    if term.is_harvested:
+        return False
     if is_editor(user):
         return True
     return _signed_in(user) and term.status == Term.PROPOSED and term.proposed_by_id == user.pk
 
 
 def may_review(user: Any, term: Term) -> bool:
+    if term.is_harvested:
+        return False
     return is_editor(user) or (_signed_in(user) and term.reviewers.filter(pk=user.pk).exists())
 
 
@@ -118,7 +122,14 @@ def propose(user: Any, data: dict[str, Any]) -> Term:
     return term
 
 
+def _writable(term: Term) -> None:
+    if term.is_harvested:
+        message = f"Harvested from {term.origin}: read-only here; change it at its origin."
+        raise GlossaryError(message, status=403)
+
+
 def edit(user: Any, term: Term, data: dict[str, Any]) -> Term:
+    _writable(term)
     if not may_edit(user, term):
         raise GlossaryError("You may not edit this term.", status=403)
     values = clean(data, term)
@@ -226,6 +237,7 @@ def run_step(
     body: str = "",
 ) -> Any:
     """One workflow step by name (pages and API alike); ``step`` must be one of STEPS."""
+    _writable(term)
     if step == "submit":
         return submit(user, term, reviewers or [])
     if step in ("approve", "send-back"):

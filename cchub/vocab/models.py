@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from cchub.lib.models import Tracked
+from cchub.lib.models import Harvestable, Tracked
 
 
 class ConceptScheme(Tracked):
@@ -108,7 +108,7 @@ class Concept(Tracked):
         return self.scheme.source_index().get(self.source)
 
 
-class Term(Tracked):
+class Term(Harvestable, Tracked):
     """A term of the EOSC glossary, with the Glossary Task Force's workflow:
     proposed → in review → approved → deprecated (with a replacement)."""
 

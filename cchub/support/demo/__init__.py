@@ -9,8 +9,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from cchub.lib import watch
 from cchub.registry.models import COMPETENCES, Centre
-from cchub.search.index import deferred
 from cchub.support.models import Article, Desk, ServiceLevel, Ticket, TicketEvent
 from cchub.vocab.models import Concept
 
@@ -47,7 +47,7 @@ def load() -> dict[str, int]:
     """Add the demo helpdesk (idempotent: desks and levels are updated, tickets added once)."""
     data = json.loads(DATA.read_text(encoding="utf-8"))
     counts = {"desks": 0, "service levels": 0, "tickets": 0, "articles": 0}
-    with transaction.atomic(), deferred():
+    with transaction.atomic(), watch.batch():
         for centre in Centre.objects.public():
             Desk.objects.update_or_create(
                 centre=centre, defaults={"time_zone": zone_for(centre), "work_days": [0, 1, 2, 3, 4]}

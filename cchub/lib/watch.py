@@ -1,0 +1,89 @@
+"""Following changes to records, for the derived views of them (the search index, the
+OAI-PMH items): a listener is called with each saved, deleted or re-linked instance inside
+the writer's transaction, so a derived view never disagrees with the data.
+
+Inside ``batch()`` (bulk imports) a listener collects its work in ``pending(name, flush)``
+and each piece is done once, when the block ends — still inside the transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+Listener = Callable[[models.Model, bool], None]  # (instance, deleted)
+
+_local = threading.local()
+
+
+def follow(watched: Iterable[type[models.Model]], listener: Listener, uid: str) -> None:
+    """Call ``listener(instance, deleted)`` after every save, delete and many-to-many change of
+    the ``watched`` models (not for raw fixture loading)."""
+
+    def saved(sender: Any, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+        if not raw:
+            listener(instance, False)
+
+    def deleted(sender: Any, instance: models.Model, **kwargs: Any) -> None:
+        listener(instance, True)
+
+    def linked(sender: Any, instance: models.Model, action: str, **kwargs: Any) -> None:
+        if action in {"post_add", "post_remove", "post_clear"}:
+            listener(instance, False)
+
+    for model in watched:
+        label = model._meta.label
+        post_save.connect(saved, sender=model, weak=False, dispatch_uid=f"{uid}-save-{label}")
+        post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=f"{uid}-del-{label}")
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through  # type: ignore[union-attr]
+            m2m_changed.connect(
+                linked, sender=through, weak=False, dispatch_uid=f"{uid}-m2m-{label}-{field.name}"
+            )
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Collect the listeners' work during a bulk write and do each piece once at the end."""
+    if getattr(_local, "batches", None) is not None:
+        yield
+        return
+    _local.batches = {}
+    try:
+        yield
+        batches, _local.batches = _local.batches, None
+        for work, flush in batches.values():
+            flush(work)
+    finally:
+        _local.batches = None
+
+
+def pending(name: str, flush: Callable[[dict[Any, Any]], None]) -> dict[Any, Any] | None:
+    """Inside ``batch()``: the named listener's dict of pending work (``flush`` gets it at the
+    end); outside: None, and the listener works at once."""
+    batches = getattr(_local, "batches", None)
+    if batches is None:
+        return None
+    if name not in batches:
+        batches[name] = ({}, flush)
+    return batches[name][0]  # type: ignore[no-any-return]
+
+
+def load_modules(module: str) -> None:
+    """Import ``<app>.<module>`` of every cchub app that has one (where apps register with a
+    shared interface: search types, published kinds)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("cchub."):
+            try:
+                import_module(f"{config.name}.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.{module}":
+                    raise

@@ -1,0 +1,168 @@
+"""How training events and materials are shared with other hubs (OAI-PMH) and received
+from them. A received record is validated by the ingestors' own rules (``clean_record``),
+marked with its origin, and read-only here; local ingestion leaves it alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cchub.interop.jsonld import url
+from cchub.interop.publish import Incoming, Kind, dublin_core, identifier_of, register
+from cchub.lib.countries import country_name
+from cchub.registry.models import Centre
+from cchub.training.ingest import clean_record, find
+from cchub.training.models import Event, Material
+
+EVENT_FIELDS = (
+    "title",
+    "description",
+    "url",
+    "time_zone",
+    "mode",
+    "venue",
+    "city",
+    "country",
+    "language",
+    "level",
+    "audience",
+    "capacity",
+    "cost",
+    "registration_url",
+    "prerequisites",
+    "learning_outcomes",
+    "keywords",
+)
+MATERIAL_FIELDS = (
+    "title",
+    "description",
+    "url",
+    "doi",
+    "licence",
+    "authors",
+    "format",
+    "language",
+    "level",
+    "status",
+    "keywords",
+)
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    return {
+        "slug": event.slug,
+        **{f: getattr(event, f) for f in EVENT_FIELDS},
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "organisers": [identifier_of(c) for c in event.organisers.all() if c.is_public],
+        "competences": sorted(c.notation for c in event.competences.all()),
+        "page": url(event.get_absolute_url()),
+    }
+
+
+def material_record(material: Material) -> dict[str, Any]:
+    return {
+        "slug": material.slug,
+        **{f: getattr(material, f) for f in MATERIAL_FIELDS},
+        "date": material.date.isoformat() if material.date else None,
+        "centres": [identifier_of(c) for c in material.centres.all() if c.is_public],
+        "competences": sorted(c.notation for c in material.competences.all()),
+        "page": url(material.get_absolute_url()),
+    }
+
+
+def _subjects(item: Event | Material) -> list[str]:
+    return [*item.keywords, *(c.pref_label for c in item.competences.all())]
+
+
+def event_dc(event: Event, record: dict[str, Any]) -> dict[str, list[str]]:
+    return dublin_core(
+        title=event.title,
+        description=event.description,
+        identifier=[record["page"], event.url],
+        type="Event",
+        subject=_subjects(event),
+        date=[event.start.date().isoformat(), event.end.date().isoformat()],
+        coverage=[event.city, country_name(event.country) if event.country else ""],
+        language=event.language,
+        publisher=[c.name for c in event.organisers.all() if c.is_public],
+    )
+
+
+def material_dc(material: Material, record: dict[str, Any]) -> dict[str, list[str]]:
+    return dublin_core(
+        title=material.title,
+        description=material.description,
+        identifier=[record["page"], material.url, f"https://doi.org/{material.doi}" if material.doi else ""],
+        type=["InteractiveResource", material.format],
+        subject=_subjects(material),
+        creator=list(material.authors),
+        date=material.date.isoformat() if material.date else "",
+        rights=f"https://spdx.org/licenses/{material.licence}" if material.licence else "",
+        language=material.language,
+        publisher=[c.name for c in material.centres.all() if c.is_public],
+    )
+
+
+def _cluster_sets(centres: Any) -> list[str]:
+    return sorted({f"cluster:{k.slug}" for c in centres if c.is_public for k in c.clusters.all()})
+
+
+def _receive(model: type[Event] | type[Material], data: dict[str, Any], incoming: Incoming) -> Any:
+    values = clean_record({**data, "kind": "event" if model is Event else "material"})
+    values.pop("_kind")
+    competences = values.pop("_competences")
+    item: Any = incoming.local or model(
+        origin=incoming.source, slug=incoming.slug_for(model, str(data.get("slug", "")))
+    )
+    for key, value in values.items():
+        setattr(item, key, value)
+    item.save()
+    centres = incoming.find_all(data.get("organisers" if model is Event else "centres", []))
+    (item.organisers if model is Event else item.centres).set(centres)
+    item.competences.set(competences)
+    return item
+
+
+def _twin(model: type[Event] | type[Material], data: dict[str, Any], local: Any) -> Any:
+    try:
+        values = clean_record({**data, "kind": "event" if model is Event else "material"})
+    except ValueError:
+        return None
+    found = find(model, values)
+    return None if found is None or (local is not None and found.pk == local.pk) else found
+
+
+register(
+    Kind(
+        name="event",
+        label="Training events",
+        model=Event,
+        set_spec="training:event",
+        queryset=lambda: Event.objects.prefetch_related("organisers__clusters", "competences"),
+        record=event_record,
+        dc=event_dc,
+        sets=lambda e: _cluster_sets(e.organisers.all()),
+        related={Centre: lambda c: c.events.all() if c.pk else []},
+        receive=lambda data, incoming: _receive(Event, data, incoming),
+        twin=lambda data, local: _twin(Event, data, local),
+        remove=lambda obj: obj.delete(),
+    ),
+    sets={"training": "Training", "training:event": "Training events"},
+)
+register(
+    Kind(
+        name="material",
+        label="Training materials",
+        model=Material,
+        set_spec="training:material",
+        queryset=lambda: Material.objects.prefetch_related("centres__clusters", "competences"),
+        record=material_record,
+        dc=material_dc,
+        sets=lambda m: _cluster_sets(m.centres.all()),
+        related={Centre: lambda c: c.materials.all() if c.pk else []},
+        receive=lambda data, incoming: _receive(Material, data, incoming),
+        twin=lambda data, local: _twin(Material, data, local),
+        remove=lambda obj: obj.delete(),
+    ),
+    sets={"training:material": "Training materials"},
+)
