@@ -11,6 +11,9 @@
     cchub worker [--no-schedule]                          (runs background and periodic tasks)
     cchub glossary-import FILE [--dry-run]                (merge a SKOS file into the glossary)
     cchub ingest [--source ID] [--file F --centre SLUG --kind K] [--dry-run]  (training sources)
+    cchub publish                                         (publish every record again for OAI-PMH)
+    cchub source-add SLUG URL [--kind cchub|oai-pmh|jsonld] [--allow-private] [--reexport]
+    cchub harvest [SLUG ...] [--full]                     (harvest other hubs now)
     cchub support-round                                   (SLA warnings, auto-close, once)
     cchub mail-in < message.eml                           (thread one e-mail reply into its ticket)
     cchub mail-server [--host 127.0.0.1] [--port 2525]    (receive e-mail replies over SMTP)
@@ -55,6 +58,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=1)
     added = ensure_builtin_vocabularies()
     print(f"Vocabularies ready ({added} concept(s) added).")
+    from cchub.interop.models import Item
+    from cchub.interop.publish import rebuild
+
+    if not Item.objects.exists():
+        counts = rebuild()
+        print("OAI-PMH records published: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 
@@ -234,6 +243,63 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from cchub.interop.publish import rebuild
+
+    started = time.monotonic()
+    counts = rebuild(progress=progress_line())
+    print(f"Published for OAI-PMH in {time.monotonic() - started:.1f} s: "
+          + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_source_add(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from cchub.interop.models import Source
+
+    source = Source.objects.filter(slug=args.slug).first() or Source(slug=args.slug)
+    source.url, source.kind, source.name = args.url, args.kind, args.name or source.name or args.slug
+    source.set_spec, source.every_hours = args.set, args.every_hours
+    source.allow_private, source.reexport = args.allow_private, args.reexport
+    try:
+        source.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            print(f"{field}: {' '.join(messages)}", file=sys.stderr)
+        return 2
+    source.save()
+    print(f"Source {source.slug}: {source.get_kind_display()} at {source.url}")
+    return 0
+
+
+def cmd_harvest(args: argparse.Namespace) -> int:
+    from cchub.interop.harvest import run, start
+    from cchub.interop.models import Harvest, Source
+
+    sources = Source.objects.filter(enabled=True)
+    if args.source:
+        sources = Source.objects.filter(slug__in=args.source)
+        missing = set(args.source) - set(sources.values_list("slug", flat=True))
+        if missing:
+            print(f"Unknown source(s): {', '.join(sorted(missing))}", file=sys.stderr)
+            return 2
+    def show(h: Harvest) -> None:
+        done = ", ".join(f"{k} {v}" for k, v in sorted(h.counts.items()))
+        print(f"\r{h.source.slug}: page {h.pages} — {done}", end="", flush=True)
+
+    ok = True
+    for source in sources:
+        harvest = run(start(source, full=args.full), progress=show)
+        print()
+        print(f"{source.slug}: {harvest.get_state_display().lower()}"
+              + (f" — {harvest.error}" if harvest.error else ""))
+        for problem in harvest.problems[:50]:
+            print(f"  {problem['identifier']}: {problem['message']}")
+        ok = ok and harvest.state == Harvest.DONE
+    return 0 if ok else 1
+
+
 def cmd_support_round(args: argparse.Namespace) -> int:
     from cchub.support.workflow import tick
 
@@ -311,6 +377,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", help="with --file: ical, csv or bioschemas")
     p.add_argument("--dry-run", action="store_true", help="report, write nothing")
     p.set_defaults(func=cmd_ingest)
+    sub.add_parser("publish", help="publish every record again for OAI-PMH (unchanged ones keep their date)"
+                   ).set_defaults(func=cmd_publish)
+    p = sub.add_parser("source-add", help="register (or change) a source to harvest")
+    p.add_argument("slug")
+    p.add_argument("url", help="OAI-PMH base URL, or a page or sitemap with JSON-LD")
+    p.add_argument("--name", default="")
+    p.add_argument("--kind", default="cchub", choices=["cchub", "oai-pmh", "jsonld"])
+    p.add_argument("--set", default="", help="harvest only this OAI-PMH set")
+    p.add_argument("--every-hours", type=int, default=24)
+    p.add_argument("--allow-private", action="store_true", help="allow loopback and private addresses")
+    p.add_argument("--reexport", action="store_true", help="publish its records again, with provenance")
+    p.set_defaults(func=cmd_source_add)
+    p = sub.add_parser("harvest", help="harvest the sources (or the named ones) now")
+    p.add_argument("source", nargs="*", help="source slug(s); default: every enabled source")
+    p.add_argument("--full", action="store_true", help="everything, not only what changed")
+    p.set_defaults(func=cmd_harvest)
     sub.add_parser("support-round", help="send SLA warnings and close solved tickets now"
                    ).set_defaults(func=cmd_support_round)
     sub.add_parser("mail-in", help="take one e-mail reply on standard input (for an MTA pipe)"

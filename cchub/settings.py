@@ -210,6 +210,14 @@ if PRODUCTION:
 
 SITE_NAME = os.environ.get("CCHUB_SITE_NAME", "CC Hub")
 SITE_URL = os.environ.get("CCHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# OAI-PMH: the namespace of our identifiers (oai:<id>:centre/escape-cc; default: the site's
+# domain name, or cchub.localhost) and the address harvesters write to.
+OAI_REPOSITORY_ID = os.environ.get("CCHUB_OAI_ID", "").strip()
+OAI_ADMIN_EMAIL = os.environ.get("CCHUB_ADMIN_EMAIL", SUPPORT_ADDRESS)
+OAI_PAGE_SIZE = int(os.environ.get("CCHUB_OAI_PAGE_SIZE", "100"))  # records a ListRecords page
+# DCAT-AP: who publishes the catalogue, and the licence of the hub's data.
+PUBLISHER_NAME = os.environ.get("CCHUB_PUBLISHER", "")
+DATA_LICENCE = os.environ.get("CCHUB_DATA_LICENCE", "CC-BY-4.0")
 
 LOGGING = {
     "version": 1,

@@ -21,5 +21,6 @@ urlpatterns = [
     path("search/", include("cchub.search.urls")),
     path("support/", include("cchub.support.urls")),
     path("training/", include("cchub.training.urls")),
+    path("", include("cchub.interop.urls")),
     path("", include("cchub.registry.urls")),
 ]

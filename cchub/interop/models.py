@@ -179,6 +179,7 @@ class HarvestedRecord(models.Model):
     checksum = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=10, choices=STATES, default=LINKED)
     problem = models.TextField(blank=True)
+    unresolved = models.BooleanField(default=False, help_text="Names records not harvested yet")
     harvested_at = models.DateTimeField(default=timezone.now)
     content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -220,9 +220,7 @@ def _restamp_after_commit(item_ids: list[int]) -> None:
 
 def publish(kind: Kind, obj: Any, gone: bool = False) -> Item | None:
     """Bring the item of ``obj`` in step; returns it (None if it was never published)."""
-    record = None if gone else kind.record(obj)
-    if record is not None and not exportable(obj):
-        record = None
+    record = None if gone or not exportable(obj) else kind.record(obj)
     active = Item.objects.filter(kind=kind.name, object_id=obj.pk, deleted=False).first()
     now = timezone.now()
     if record is None:

@@ -257,14 +257,9 @@ def receive_centre(data: dict[str, Any], incoming: Incoming) -> Centre:
 
 
 def centre_twin(data: dict[str, Any], local: Any) -> Centre | None:
-    """A centre here that looks like the received one: same slug, acronym, name or website."""
-    q = (
-        Q(slug=data.get("slug", ""))
-        | Q(acronym__iexact=data.get("acronym", ""))
-        | Q(name__iexact=data.get("name", ""))
-    )
-    if data.get("website"):
-        q |= Q(website=data["website"])
+    """A centre here that looks like the received one: same slug, acronym or name (a shared
+    website is not enough: a cluster's working groups share theirs)."""
+    q = Q(slug=data.get("slug", "")) | Q(acronym__iexact=data.get("acronym", "")) | Q(name__iexact=data.get("name", ""))
     qs = Centre.objects.filter(q)
     return qs.exclude(pk=local.pk).first() if local is not None else qs.first()
 
@@ -283,10 +278,7 @@ def receive_service(data: dict[str, Any], incoming: Incoming) -> Service:
 
 
 def service_twin(data: dict[str, Any], local: Any) -> Service | None:
-    q = Q(slug=data.get("slug", "")) | Q(name__iexact=data.get("name", ""))
-    if data.get("url"):
-        q |= Q(url=data["url"])
-    qs = Service.objects.filter(q)
+    qs = Service.objects.filter(Q(slug=data.get("slug", "")) | Q(name__iexact=data.get("name", "")))
     return qs.exclude(pk=local.pk).first() if local is not None else qs.first()
 
 

@@ -103,6 +103,7 @@ class Migration(migrations.Migration):
                 ('checksum', models.CharField(blank=True, max_length=64)),
                 ('state', models.CharField(choices=[('linked', 'Harvested'), ('conflict', 'Conflict: waiting for a curator'), ('merged', 'Merged with a local record'), ('rejected', 'Rejected'), ('deleted', 'Deleted at the source')], default='linked', max_length=10)),
                 ('problem', models.TextField(blank=True)),
+                ('unresolved', models.BooleanField(default=False, help_text='Names records not harvested yet')),
                 ('harvested_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('object_id', models.BigIntegerField(blank=True, null=True)),
                 ('keep_apart', models.BooleanField(default=False, help_text='A curator said: not the local record it resembles')),

@@ -1,0 +1,162 @@
+"""Fetching from other sites, for harvests, where the other side may be slow or hostile.
+
+- only http and https;
+- the host's addresses are checked before connecting, and the connection goes to the
+  address that was checked (no DNS rebinding): loopback, private, link-local, multicast
+  and reserved addresses are refused unless the caller allows them;
+- redirects are followed by hand (at most five), each target checked again;
+- a timeout per request and a size limit on every response, read in chunks;
+- connection failures, timeouts, 429 and 5xx are retried with exponential back-off
+  (``Retry-After`` honoured up to a minute); other answers are final.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+USER_AGENT = "CC Hub harvester (+https://github.com/cchub)"
+MAX_REDIRECTS = 5
+
+
+class FetchError(Exception):
+    def __init__(self, message: str, retryable: bool = False, status: int = 0):
+        super().__init__(message)
+        self.message, self.retryable, self.status = message, retryable, status
+
+
+@dataclass
+class Limits:
+    timeout: float = 30.0
+    max_bytes: int = 20 * 1024 * 1024
+    retries: int = 3
+    allow_private: bool = False
+    backoff: float = 1.0  # seconds before the first retry; doubled each time
+
+
+def _addresses(host: str, port: int, allow_private: bool) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"{host}: the name does not resolve ({exc.strerror}).", retryable=True) from exc
+    found = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not allow_private:
+        for address in found:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            if not ip.is_global or ip.is_multicast:
+                raise FetchError(
+                    f"{host} resolves to {address}, a loopback, private or reserved address; "
+                    "allow private addresses for this source to harvest it."
+                )
+    return found
+
+
+class _Pinned(http.client.HTTPConnection):
+    def __init__(self, host: str, address: str, **kwargs: Any):
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedTLS(http.client.HTTPSConnection):
+    def __init__(self, host: str, address: str, **kwargs: Any):
+        super().__init__(host, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def _once(
+    url: str, limits: Limits, body: bytes | None, headers: dict[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url}: only http and https addresses are fetched.")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = _addresses(parts.hostname, port, limits.allow_private)[0]
+    kind = _PinnedTLS if parts.scheme == "https" else _Pinned
+    connection = kind(parts.hostname, address, port=port, timeout=limits.timeout)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        connection.request(
+            "POST" if body is not None else "GET",
+            path,
+            body=body,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers},
+        )
+        response = connection.getresponse()
+        length = response.getheader("Content-Length")
+        if length and length.isdigit() and int(length) > limits.max_bytes:
+            raise FetchError(f"{url}: the response is larger than {limits.max_bytes // 1048576} MB.")
+        chunks, size = [], 0
+        while True:
+            chunk = response.read(65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise FetchError(f"{url}: the response is larger than {limits.max_bytes // 1048576} MB.")
+            chunks.append(chunk)
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, b"".join(chunks)
+    except TimeoutError as exc:
+        raise FetchError(f"{url}: no answer within {limits.timeout:g} s.", retryable=True) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchError(
+            f"{url}: the connection failed ({exc.__class__.__name__}: {exc}).", retryable=True
+        ) from exc
+    finally:
+        connection.close()
+
+
+def fetch(
+    url: str,
+    limits: Limits,
+    *,
+    data: dict[str, str] | None = None,
+    sleep: Any = time.sleep,
+) -> bytes:
+    """The body of ``url`` (a form POST when ``data`` is given), or FetchError."""
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            target = url
+            for _ in range(MAX_REDIRECTS + 1):
+                status, response_headers, content = _once(target, limits, body, headers)
+                if status in (301, 302, 303, 307, 308) and response_headers.get("location"):
+                    target = urllib.parse.urljoin(target, response_headers["location"])
+                    if status == 303:
+                        body, headers = None, {}
+                    continue
+                break
+            else:
+                raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects.")
+            if status == 429 or status >= 500:
+                wait = response_headers.get("retry-after", "")
+                error = FetchError(f"{target}: HTTP {status}.", retryable=True, status=status)
+                error.retry_after = float(wait) if wait.replace(".", "", 1).isdigit() else None  # type: ignore[attr-defined]
+                raise error
+            if status >= 400:
+                raise FetchError(f"{target}: HTTP {status}.", status=status)
+            return content
+        except FetchError as exc:
+            if not exc.retryable or attempt >= max(1, limits.retries):
+                if exc.retryable and attempt > 1:
+                    raise FetchError(f"{exc.message} (tried {attempt} times)", status=exc.status) from exc
+                raise
+            delay = getattr(exc, "retry_after", None) or limits.backoff * 2 ** (attempt - 1)
+            sleep(min(delay, 60.0))
