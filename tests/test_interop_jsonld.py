@@ -117,7 +117,9 @@ def test_organisations_glossary_terms_training_and_articles(whole_demo: None) ->
 
     event = Event.objects.first()
     assert event is not None
-    answer = json.loads(client.get(event.get_absolute_url(), headers={"Accept": "application/ld+json"}).content)
+    answer = json.loads(
+        client.get(event.get_absolute_url(), headers={"Accept": "application/ld+json"}).content
+    )
     assert {b["@type"] for b in answer["@graph"]} == {"Course", "Event"}
     graph = Graph().parse(data=client.get(event.get_absolute_url() + "?format=ttl").content, format="turtle")
     assert (None, RDF.type, URIRef(SCHEMA + "Course")) in graph

@@ -259,7 +259,11 @@ def receive_centre(data: dict[str, Any], incoming: Incoming) -> Centre:
 def centre_twin(data: dict[str, Any], local: Any) -> Centre | None:
     """A centre here that looks like the received one: same slug, acronym or name (a shared
     website is not enough: a cluster's working groups share theirs)."""
-    q = Q(slug=data.get("slug", "")) | Q(acronym__iexact=data.get("acronym", "")) | Q(name__iexact=data.get("name", ""))
+    q = (
+        Q(slug=data.get("slug", ""))
+        | Q(acronym__iexact=data.get("acronym", ""))
+        | Q(name__iexact=data.get("name", ""))
+    )
     qs = Centre.objects.filter(q)
     return qs.exclude(pk=local.pk).first() if local is not None else qs.first()
 
