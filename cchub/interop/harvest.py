@@ -105,8 +105,14 @@ TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken[^>]*?(?:/>|>(.*?)</(?:\w+:)?resu
 IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>(.*?)</(?:\w+:)?identifier>", re.S)
 
 
+END = re.compile(rb"</(?:\w+:)?OAI-PMH>\s*$")
+
+
 def _salvage(content: bytes) -> Page:
-    """A page that is not well-formed XML: read what records can be read, one by one."""
+    """A page that is not well-formed XML: read what records can be read, one by one. A
+    page that stops before its end was cut short: that is a failure, not a last page."""
+    if not END.search(content[-200:]):
+        raise HarvestFailed("The response stops before its end (cut short); nothing of it was used.")
     records: list[Read] = []
     for n, match in enumerate(RECORD.finditer(content), start=1):
         chunk = match.group(0)

@@ -109,6 +109,8 @@ def _once(
             if size > limits.max_bytes:
                 raise FetchError(f"{url}: the response is larger than {limits.max_bytes // 1048576} MB.")
             chunks.append(chunk)
+        if length and length.isdigit() and size < int(length):
+            raise FetchError(f"{url}: the response was cut short ({size} of {length} bytes).", retryable=True)
         return response.status, {k.lower(): v for k, v in response.getheaders()}, b"".join(chunks)
     except TimeoutError as exc:
         raise FetchError(f"{url}: no answer within {limits.timeout:g} s.", retryable=True) from exc
