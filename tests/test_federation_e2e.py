@@ -34,7 +34,7 @@ print(json.dumps({i.identifier: _checksum(i.kind, i.record) for i in Item.object
 """
 DUMP_B = """
 import json
-from cchub.interop.models import HarvestedRecord
+from cchub.interop.models import Harvest, HarvestedRecord
 from cchub.registry.models import Centre, Service
 from cchub.training.models import Event, Material
 from cchub.vocab.models import Term
@@ -42,10 +42,10 @@ print(json.dumps({
     "linked": {r.identifier: r.checksum for r in HarvestedRecord.objects.filter(state="linked")},
     "states": sorted({r.state for r in HarvestedRecord.objects.all()}),
     "rows": HarvestedRecord.objects.count(),
-    "local": {m.__name__: m.objects.filter(origin__isnull=False).count() for m in (Centre, Service, Event, Material, Term)},
+    "local": {m.__name__: m.objects.filter(origin__isnull=False).count()
+              for m in (Centre, Service, Event, Material, Term)},
     "names": {c.slug: c.name for c in Centre.objects.filter(origin__isnull=False)},
-    "problems": [p for h in __import__("cchub.interop.models", fromlist=["Harvest"]).Harvest.objects.all()
-                 for p in h.problems],
+    "problems": [p for h in Harvest.objects.all() for p in h.problems],
 }))
 """
 CHANGE_A = """
