@@ -100,7 +100,7 @@ def _tag(name: str) -> str:
     return f"{{{OAI}}}{name}"
 
 
-RECORD = re.compile(rb"<(?:\w+:)?record[\s>].*?</(?:\w+:)?record>", re.S)
+RECORD = re.compile(rb"<((?:\w+:)?)record[\s>].*?</\1record>", re.S)  # an OAI record, not c:record
 TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken[^>]*?(?:/>|>(.*?)</(?:\w+:)?resumptionToken>)", re.S)
 IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>(.*?)</(?:\w+:)?identifier>", re.S)
 
@@ -115,9 +115,10 @@ def _salvage(content: bytes) -> Page:
         raise HarvestFailed("The response stops before its end (cut short); nothing of it was used.")
     records: list[Read] = []
     for n, match in enumerate(RECORD.finditer(content), start=1):
-        chunk = match.group(0)
+        chunk, prefix = match.group(0), match.group(1)[:-1]
+        declare = b"xmlns" + (b":" + prefix if prefix else b"")
         try:
-            element = fromstring(b'<r xmlns="' + OAI.encode() + b'">' + chunk + b"</r>")[0]
+            element = fromstring(b"<r " + declare + b'="' + OAI.encode() + b'">' + chunk + b"</r>")[0]
             records.append(_record(element))
         except (ParseError, DefusedXmlException) as exc:
             found = IDENTIFIER.search(chunk)

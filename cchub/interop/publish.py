@@ -148,25 +148,20 @@ def exportable(obj: Any) -> bool:
     return getattr(obj, "origin_id", None) is None or bool(obj.origin.reexport)
 
 
-def exportable_filter() -> models.Q:
-    return models.Q(origin__isnull=True) | models.Q(origin__reexport=True)
+def harvested_record(obj: Any) -> HarvestedRecord | None:
+    """The harvested record a local record came from (None for our own records)."""
+    if getattr(obj, "origin_id", None) is None:
+        return None
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(type(obj))
+    found = HarvestedRecord.objects.filter(content_type=ct, object_id=obj.pk, source_id=obj.origin_id)
+    return found.select_related("source").first()
 
 
 def provenance(obj: Any) -> dict[str, Any]:
     """For a re-exported harvested record: where it came from (the OAI-PMH ``about``)."""
-    if getattr(obj, "origin_id", None) is None:
-        return {}
-    from django.contrib.contenttypes.models import ContentType
-
-    found = (
-        HarvestedRecord.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(obj)),
-            object_id=obj.pk,
-            source_id=obj.origin_id,
-        )
-        .select_related("source")
-        .first()
-    )
+    found = harvested_record(obj)
     if found is None:
         return {}
     return {

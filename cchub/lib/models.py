@@ -49,3 +49,9 @@ class Harvestable(models.Model):
     @property
     def is_harvested(self) -> bool:
         return self.origin_id is not None  # type: ignore[attr-defined]
+
+
+def exportable() -> models.Q:
+    """Records this hub may publish as its own: ours, or harvested from a source whose
+    records the administrator lets it re-export (a filter for Harvestable models)."""
+    return models.Q(origin__isnull=True) | models.Q(origin__reexport=True)

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from cchub.history.admin import TrackedAdmin
+from cchub.lib.admin import HarvestedReadOnly
 from cchub.registry.models import (
     Centre,
     Cluster,
@@ -33,7 +34,7 @@ class OrganisationAdmin(TrackedAdmin):
 
 
 @admin.register(Centre)
-class CentreAdmin(TrackedAdmin):
+class CentreAdmin(HarvestedReadOnly, TrackedAdmin):
     list_display = ("acronym", "name", "kind", "status", "review_state", "updated_at")
     list_filter = ("kind", "status", "review_state", "clusters")
     search_fields = ("acronym", "name", "description")
@@ -53,7 +54,7 @@ class CentreAdmin(TrackedAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(TrackedAdmin):
+class ServiceAdmin(HarvestedReadOnly, TrackedAdmin):
     list_display = ("name", "tagline", "trl")
     search_fields = ("name", "tagline", "description")
     filter_horizontal = ("centres", "categories", "domains", "access_types", "target_users")

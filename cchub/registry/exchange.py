@@ -27,6 +27,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cchub import __version__
+from cchub.lib.models import exportable
 from cchub.registry.models import (
     Centre,
     Cluster,
@@ -107,16 +108,19 @@ class ImportFailed(Exception):
 
 
 def export_registry() -> dict[str, Any]:
-    centres = Centre.objects.prefetch_related("clusters", "hosts").order_by("slug")
-    services = Service.objects.prefetch_related(
+    """The registry as ours: records harvested from other hubs are left out, unless the
+    administrator lets their source be re-exported."""
+    centres = Centre.objects.filter(exportable()).prefetch_related("clusters", "hosts").order_by("slug")
+    services = Service.objects.filter(exportable()).prefetch_related(
         "centres", "categories", "domains", "access_types", "target_users"
     ).select_related("trl").order_by("slug")
-    contacts = ContactPoint.objects.select_related("centre").order_by(
+    contacts = ContactPoint.objects.filter(centre__in=centres).select_related("centre").order_by(
         "centre__slug", "position", "name", "pk"
     )
-    offers = CompetenceOffer.objects.select_related(
+    offers = CompetenceOffer.objects.filter(centre__in=centres).select_related(
         "centre", "competence", "evidence_service"
     ).order_by("centre__slug", "competence__notation", "level")
+    exported = set(centres.values_list("slug", flat=True))
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -127,9 +131,15 @@ def export_registry() -> dict[str, Any]:
         "organisations": [o.as_record() for o in Organisation.objects.order_by("slug")],
         "centres": [_centre_export(c) for c in centres],
         "contacts": [c.as_record() for c in contacts],
-        "services": [s.as_record() for s in services],
+        "services": [_service_export(s, exported) for s in services],
         "offers": [o.as_record() for o in offers],
     }
+
+
+def _service_export(service: Service, exported: set[str]) -> dict[str, Any]:
+    record = service.as_record()
+    record["centres"] = [slug for slug in record["centres"] if slug in exported]
+    return record
 
 
 def _centre_export(centre: Centre) -> dict[str, Any]:

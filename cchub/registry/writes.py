@@ -239,6 +239,8 @@ def apply(
         refuse_harvested(obj)
     with transaction.atomic():
         links = assign(obj, data, partial=partial)
+        if not harvest:
+            refuse_harvested(obj)  # a new offer or contact of a harvested centre
         with tracked(obj, user, note):
             obj.save()
             for name, values in links.items():

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from cchub.lib.admin import HarvestedReadOnly
 from cchub.training.models import Event, LearningPath, Material, PathStep, Source
 
 
@@ -44,7 +45,7 @@ class LockingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(LockingAdmin):
+class EventAdmin(HarvestedReadOnly, LockingAdmin):
     list_display = ("title", "start", "mode", "level", "language")
     list_filter = ("mode", "level", "organisers")
     search_fields = ("title", "description")
@@ -52,7 +53,7 @@ class EventAdmin(LockingAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(LockingAdmin):
+class MaterialAdmin(HarvestedReadOnly, LockingAdmin):
     list_display = ("title", "format", "licence", "status")
     list_filter = ("status", "level")
     search_fields = ("title", "description")
