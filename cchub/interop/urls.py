@@ -9,6 +9,7 @@ app_name = "interop"
 urlpatterns = [
     path("oai", oai.endpoint, name="oai"),
     path("oai/cchub-record.xsd", oai.schema, name="oai-schema"),
+    path("catalog", views.catalogue, name="catalog"),
     path("federation/", views.source_list, name="sources"),
     path("federation/conflicts/", views.conflicts, name="conflicts"),
     path("federation/conflicts/<int:pk>/", views.decide, name="decide"),

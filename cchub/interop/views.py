@@ -28,11 +28,15 @@ def source_list(request: HttpRequest) -> HttpResponse:
         n_linked=Count("records", filter=Q(records__state=HarvestedRecord.LINKED)),
         n_conflicts=Count("records", filter=Q(records__state=HarvestedRecord.CONFLICT)),
     )
-    return render(request, "interop/sources.html", {
-        "sources": [(s, s.last_run) for s in sources],
-        "admin": is_network_admin(request.user),
-        "conflicts": _conflicts(request.user).count() if request.user.is_authenticated else 0,
-    })
+    return render(
+        request,
+        "interop/sources.html",
+        {
+            "sources": [(s, s.last_run) for s in sources],
+            "admin": is_network_admin(request.user),
+            "conflicts": _conflicts(request.user).count() if request.user.is_authenticated else 0,
+        },
+    )
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -42,14 +46,18 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if state in dict(HarvestedRecord.STATES):
         records = records.filter(state=state)
     counts = dict(source.records.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    return render(request, "interop/source.html", {
-        "source": source,
-        "runs": source.harvests.select_related("started_by")[:20],
-        "page": Paginator(records, 50).get_page(request.GET.get("page")),
-        "states": [(k, label, counts.get(k, 0)) for k, label in HarvestedRecord.STATES],
-        "state": state,
-        "admin": is_network_admin(request.user),
-    })
+    return render(
+        request,
+        "interop/source.html",
+        {
+            "source": source,
+            "runs": source.harvests.select_related("started_by")[:20],
+            "page": Paginator(records, 50).get_page(request.GET.get("page")),
+            "states": [(k, label, counts.get(k, 0)) for k, label in HarvestedRecord.STATES],
+            "state": state,
+            "admin": is_network_admin(request.user),
+        },
+    )
 
 
 @login_required
@@ -111,9 +119,13 @@ def _compare(record: HarvestedRecord) -> list[tuple[str, Any, Any]]:
 @login_required
 def conflicts(request: HttpRequest) -> HttpResponse:
     found = list(_conflicts(request.user)[:200])
-    return render(request, "interop/conflicts.html", {
-        "conflicts": [(r, r.local, _compare(r)) for r in found],
-    })
+    return render(
+        request,
+        "interop/conflicts.html",
+        {
+            "conflicts": [(r, r.local, _compare(r)) for r in found],
+        },
+    )
 
 
 @login_required
@@ -138,3 +150,26 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{record.title}: kept apart, as a record harvested from {record.source}.")
     return redirect("interop:conflicts")
+
+
+DCAT_ALIASES = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "rdf-xml"}
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """The DCAT-AP catalogue: RDF to machines (Turtle, JSON-LD, RDF/XML), a page to people."""
+    from cchub.interop import dcat
+    from cchub.interop.negotiation import negotiate
+    from cchub.vocab import skos
+
+    wanted = negotiate(request, skos.MEDIA_TYPES, DCAT_ALIASES)
+    if wanted == "":
+        return HttpResponse("Unknown format: use ttl, jsonld or rdf.", status=406, content_type="text/plain")
+    g = dcat.graph()
+    if wanted:
+        response = HttpResponse(
+            skos.serialise(g, wanted), content_type=f"{skos.FORMATS[wanted][1]}; charset=utf-8"
+        )
+    else:
+        response = render(request, "interop/catalog.html", dcat.summary(g))
+    response["Vary"] = "Accept"
+    return response
