@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from cchub.interop.api import router as eosc_router
 from cchub.lib.api import ApiError, Refused, error_response
 from cchub.registry.api import router as registry_router
 from cchub.search.api import router as search_router
@@ -87,3 +88,4 @@ api.add_router("/", search_router)
 api.add_router("/", support_router)
 api.add_router("/", glossary_router)
 api.add_router("/", training_router)
+api.add_router("/", eosc_router)
