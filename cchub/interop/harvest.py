@@ -322,12 +322,20 @@ def _checksum(kind: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps([kind, data], sort_keys=True, default=str).encode()).hexdigest()
 
 
+_RESOLVED: dict[tuple[int, str], Any] = {}  # (source, identifier) -> local record, for one run
+
+
 def _resolver(source: Source) -> Callable[[str], Any]:
     def resolve(identifier: str) -> Any:
-        found = HarvestedRecord.objects.filter(
-            source=source, identifier=identifier, state__in=[HarvestedRecord.LINKED, HarvestedRecord.MERGED]
-        ).first()
-        return found.local if found else None
+        key = (source.pk, identifier)
+        if key not in _RESOLVED:
+            usable = [HarvestedRecord.LINKED, HarvestedRecord.MERGED]
+            found = source.records.filter(identifier=identifier, state__in=usable).first()
+            local = found.local if found else None
+            if local is None:
+                return None  # not harvested yet: ask again later
+            _RESOLVED[key] = local
+        return _RESOLVED[key]
 
     return resolve
 
@@ -372,6 +380,7 @@ def materialise(record: HarvestedRecord, run: Harvest | None = None) -> str:
 
 
 def _remove(record: HarvestedRecord) -> None:
+    _RESOLVED.pop((record.source_id, record.identifier), None)
     local = record.local if record.state == HarvestedRecord.LINKED else None
     kind = publish.KINDS.get(record.kind)
     if local is not None and kind is not None and kind.remove is not None:
@@ -384,12 +393,16 @@ def _note(run: Harvest, identifier: str, message: str) -> None:
         run.problems.append({"identifier": identifier, "message": message})
 
 
-def take(run: Harvest, read: Read, seen: set[str] | None = None) -> str:
-    """Write one record read from the run's source; returns what happened."""
+def take(run: Harvest, read: Read, seen: set[str] | None = None, known: dict[str, Any] | None = None) -> str:
+    """Write one record read from the run's source; returns what happened. ``known``: the
+    page's records already here, by identifier (else looked up)."""
     source = run.source
     if seen is not None:
         seen.add(read.identifier)
-    record = HarvestedRecord.objects.filter(source=source, identifier=read.identifier).first()
+    if known is not None:
+        record = known.get(read.identifier)
+    else:
+        record = HarvestedRecord.objects.filter(source=source, identifier=read.identifier).first()
     if read.deleted:
         if record is None or record.state == HarvestedRecord.DELETED:
             return "skipped"
@@ -478,6 +491,7 @@ def run(harvest: Harvest, progress: Progress | None = None) -> Harvest:
     harvest.state, harvest.started_at, harvest.error = Harvest.RUNNING, timezone.now(), ""
     harvest.save()
     resumed = bool(harvest.token)
+    _RESOLVED.clear()
     seen: set[str] | None = set() if harvest.since is None and not resumed else None
     pages = (
         oai_pages(source, harvest)
@@ -487,8 +501,10 @@ def run(harvest: Harvest, progress: Progress | None = None) -> Harvest:
     try:
         for page in pages:
             with transaction.atomic(), watch.batch():
+                identifiers = [read.identifier for read in page.records]
+                known = {r.identifier: r for r in source.records.filter(identifier__in=identifiers)}
                 for read in page.records:
-                    harvest.count(take(harvest, read, seen))
+                    harvest.count(take(harvest, read, seen, known))
                 if harvest.response_date is None and page.response_date is not None:
                     harvest.response_date = page.response_date
                 harvest.token = page.token

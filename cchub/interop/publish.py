@@ -250,13 +250,22 @@ def publish(kind: Kind, obj: Any, gone: bool = False) -> Item | None:
 
 
 def _flush(work: dict[Any, Any]) -> None:
+    by_kind: dict[str, list[Any]] = {}
     for (name, pk), gone in work.items():
-        kind = KINDS[name]
-        obj = None if gone else kind.queryset().filter(pk=pk).first()
-        if obj is None:
-            withdraw(kind, pk)
+        if gone:
+            withdraw(KINDS[name], pk)
         else:
-            publish(kind, obj)
+            by_kind.setdefault(name, []).append(pk)
+    for name, pks in by_kind.items():
+        kind = KINDS[name]
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            found = {obj.pk: obj for obj in kind.queryset().filter(pk__in=chunk).select_related("origin")}
+            for pk in chunk:
+                if pk in found:
+                    publish(kind, found[pk])
+                else:
+                    withdraw(kind, pk)
 
 
 def withdraw(kind: Kind, pk: Any) -> None:

@@ -82,13 +82,19 @@ def load_types() -> None:
 
 
 def _flush(work: dict[Any, Any]) -> None:
+    by_type: dict[str, list[Any]] = {}
     for name, pk in work:
+        by_type.setdefault(name, []).append(pk)
+    for name, pks in by_type.items():
         t = TYPES[name]
-        obj = t.queryset().filter(pk=pk).first()
-        if obj is None:
-            remove(name, pk)
-        else:
-            index_object(t, obj)
+        for start in range(0, len(pks), 500):
+            chunk = pks[start:start + 500]
+            found = {obj.pk: obj for obj in t.queryset().filter(pk__in=chunk)}
+            for pk in chunk:
+                if pk in found:
+                    index_object(t, found[pk])
+                else:
+                    remove(name, pk)
 
 
 def refresh_for(instance: models.Model, deleted: bool = False) -> None:

@@ -10,7 +10,7 @@ from cchub.interop.jsonld import url
 from cchub.interop.publish import Incoming, Kind, dublin_core, identifier_of, register
 from cchub.lib.countries import country_name
 from cchub.registry.models import Centre
-from cchub.training.ingest import clean_record, find
+from cchub.training.ingest import clean_record, find, moment
 from cchub.training.models import Event, Material
 
 EVENT_FIELDS = (
@@ -124,10 +124,14 @@ def _receive(model: type[Event] | type[Material], data: dict[str, Any], incoming
 
 
 def _twin(model: type[Event] | type[Material], data: dict[str, Any], local: Any) -> Any:
-    try:
-        values = clean_record({**data, "kind": "event" if model is Event else "material"})
-    except ValueError:
-        return None
+    """An event or material here with the same URL, or the same title (and start)."""
+    values: dict[str, Any] = {"url": str(data.get("url") or ""), "title": str(data.get("title") or "")}
+    if model is Event:
+        try:
+            zone = str(data.get("time_zone") or "Europe/Brussels")
+            values["start"] = moment(data.get("start"), zone, "start")
+        except ValueError:
+            return None
     found = find(model, values)
     return None if found is None or (local is not None and found.pk == local.pk) else found
 

@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -328,7 +329,8 @@ INGESTORS = {Source.ICAL: IcalIngestor, Source.CSV: CsvIngestor, Source.BIOSCHEM
 # ------------------------------------------------------------------ the shared write path
 
 
-def _when(value: Any, zone: str, name: str) -> dt.datetime:
+def moment(value: Any, zone: str, name: str) -> dt.datetime:
+    """A date and time from an ISO text, a date or a datetime (naive ones in ``zone``)."""
     if isinstance(value, dt.datetime):
         found = value
     elif isinstance(value, dt.date):
@@ -347,14 +349,19 @@ def _when(value: Any, zone: str, name: str) -> dt.datetime:
 
 
 def _competences(values: list[str]) -> list[Concept]:
+    """The competences named by notation or by preferred label (any case)."""
     if not values:
         return []
     concepts = Concept.objects.filter(scheme__slug=COMPETENCES)
-    by_key = {c.notation: c for c in concepts}
-    by_key.update({c.pref_label.lower(): c for c in concepts})
-    return [
-        by_key[v.lower() if v.lower() in by_key else v] for v in values if v in by_key or v.lower() in by_key
-    ]
+    by_key = {c.notation: c for c in concepts.filter(notation__in=values)}
+    labels = [v for v in values if v not in by_key]
+    if labels:
+        wanted = Q()
+        for label in labels:
+            wanted |= Q(pref_label__iexact=label)
+        by_key.update({c.pref_label.lower(): c for c in concepts.filter(wanted)})
+    found = [by_key.get(v) or by_key.get(v.lower()) for v in values]
+    return [c for c in found if c is not None]
 
 
 def clean_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -383,8 +390,8 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
             ZoneInfo(zone)
         except (KeyError, ValueError) as exc:
             raise ValueError(f"time_zone '{zone}' is unknown") from exc
-        start = _when(record.get("start"), zone, "start")
-        end = _when(record.get("end") or record.get("start"), zone, "end")
+        start = moment(record.get("start"), zone, "start")
+        end = moment(record.get("end") or record.get("start"), zone, "end")
         if end < start:
             raise ValueError(f"the event ends ({end.isoformat()}) before it starts ({start.isoformat()})")
         mode = str(record.get("mode") or "online").lower()
