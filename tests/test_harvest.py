@@ -429,3 +429,24 @@ def test_due_sources_are_harvested_by_the_scheduled_task(peer: Callable[..., Sou
     assert harvest_due_sources.call() == 1
     assert not Source.objects.get(pk=source.pk).is_due()
     assert harvest_due_sources.call() == 0
+
+
+def test_the_api_names_the_origin(harvested: Centre) -> None:
+    data = Api().get("/api/v1/centres/pt-cc").json()
+    assert data["origin"] == {"source": "peer", "name": "Peer hub", "url": harvested.origin.url}
+    assert Api().get("/api/v1/centres/kit").json()["origin"] is None
+
+
+def test_an_unusable_new_version_leaves_the_record_as_it_was(peer: Callable[..., Source]) -> None:
+    source = peer(pages(page([record("oai:peer:centre/pt-cc", "centre", centre_data("PT-CC"))])))
+    run(source)
+    broken = centre_data("PT-CC", countries=["XX"], name="Renamed")
+    source.server.script = pages(page([record("oai:peer:centre/pt-cc", "centre", broken)]))  # type: ignore[attr-defined]
+    done = run(source)
+    assert done.counts == {"rejected": 1} and "countries" in done.problems[0]["message"]
+    kept = HarvestedRecord.objects.get(identifier="oai:peer:centre/pt-cc")
+    assert kept.state == HarvestedRecord.LINKED and kept.local == Centre.objects.get(slug="pt-cc")
+    assert Centre.objects.get(slug="pt-cc").name == "PT-CC competence centre"
+    fixed = centre_data("PT-CC", name="Renamed")
+    source.server.script = pages(page([record("oai:peer:centre/pt-cc", "centre", fixed)]))  # type: ignore[attr-defined]
+    assert run(source).counts == {"updated": 1} and Centre.objects.get(slug="pt-cc").name == "Renamed"

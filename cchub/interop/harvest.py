@@ -370,7 +370,9 @@ def materialise(record: HarvestedRecord, run: Harvest | None = None) -> str:
         with transaction.atomic():
             obj = kind.receive(record.metadata, incoming)
     except (RecordInvalid, ValueError, Refused, ValidationError) as exc:
-        record.state, record.problem = HarvestedRecord.REJECTED, str(getattr(exc, "message", exc))
+        # A new version that cannot be used leaves the local record as it was (still linked).
+        record.state = HarvestedRecord.LINKED if local is not None else HarvestedRecord.REJECTED
+        record.problem = str(getattr(exc, "message", exc))
         return "rejected"
     record.state = HarvestedRecord.LINKED
     record.problem = "; ".join(incoming.problems)

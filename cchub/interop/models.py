@@ -31,8 +31,10 @@ class Item(models.Model):
     checksum = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="item_object_unique")]
-        indexes = [models.Index(fields=["datestamp", "id"], name="item_list_order")]
+        indexes = [
+            models.Index(fields=["datestamp", "id"], name="item_list_order"),
+            models.Index(fields=["kind", "object_id"], name="item_object"),
+        ]
 
     def __str__(self) -> str:
         return self.identifier

@@ -322,7 +322,8 @@ def _list(verb: str, args: dict[str, str], now: dt.datetime) -> str:
         position.size = qs.count()
     else:
         stamp, last_id = position.after
-        qs = qs.filter(Q(datestamp__gt=stamp) | Q(datestamp=stamp, pk__gt=last_id))
+        # (datestamp, id) > (stamp, last_id), written so that the index range starts at stamp
+        qs = qs.filter(datestamp__gte=stamp).filter(Q(datestamp__gt=stamp) | Q(pk__gt=last_id))
     per_page = settings.OAI_PAGE_SIZE * (1 if verb == "ListRecords" else 5)
     items = list(qs.order_by("datestamp", "pk")[: per_page + 1])
     if not items and position.after is None:

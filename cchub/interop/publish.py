@@ -280,13 +280,7 @@ def refresh_for(instance: models.Model, deleted: bool = False) -> None:
     load_kinds()
     pending = watch.pending("interop", _flush)
     for kind in KINDS.values():
-        targets: list[Any] = []
-        if isinstance(instance, kind.model):
-            targets.append(instance)
-        for model, affected in kind.related.items():
-            if isinstance(instance, model):
-                targets.extend(affected(instance))
-        for obj in targets:
+        for obj in watch.affected(instance, kind.model, kind.related):
             gone = deleted and obj is instance
             if pending is not None:
                 pending[(kind.name, obj.pk)] = pending.get((kind.name, obj.pk), False) or gone

@@ -50,6 +50,13 @@ class Harvestable(models.Model):
     def is_harvested(self) -> bool:
         return self.origin_id is not None  # type: ignore[attr-defined]
 
+    def origin_summary(self) -> dict[str, str] | None:
+        """For the API: the hub or site a harvested record comes from (None: ours)."""
+        source = self.origin if self.origin_id is not None else None  # type: ignore[attr-defined]
+        if source is None:
+            return None
+        return {"source": source.slug, "name": source.name, "url": source.url}
+
 
 def exportable() -> models.Q:
     """Records this hub may publish as its own: ours, or harvested from a source whose

@@ -46,6 +46,20 @@ def follow(watched: Iterable[type[models.Model]], listener: Listener, uid: str) 
             )
 
 
+def affected(
+    instance: models.Model,
+    model: type[models.Model],
+    related: dict[type[models.Model], Callable[[Any], Iterable[Any]]],
+) -> list[Any]:
+    """The records of ``model`` that a change of ``instance`` touches: itself, if it is one,
+    and those ``related`` names for its kind of record."""
+    found: list[Any] = [instance] if isinstance(instance, model) else []
+    for kind, touched in related.items():
+        if isinstance(instance, kind):
+            found.extend(touched(instance))
+    return found
+
+
 @contextmanager
 def batch() -> Iterator[None]:
     """Collect the listeners' work during a bulk write and do each piece once at the end."""

@@ -169,7 +169,7 @@ def serialize_centre(obj: Centre, user: Any) -> dict[str, Any]:
     if not is_network_admin(user):
         record.pop("decision_note")
     record["logo"] = obj.logo.url if obj.logo else None
-    return {**_base(obj), **record}
+    return {**_base(obj), **record, "origin": obj.origin_summary()}
 
 
 def prepare_centre(user: Any, data: dict[str, Any], obj: Any) -> dict[str, Any]:
@@ -348,7 +348,7 @@ add_crud(router, Resource(
     queryset=lambda user: Service.objects.prefetch_related(
         "centres", "categories", "domains", "access_types", "target_users").select_related("trl"),
     filter=_filter_services,
-    serialize=lambda obj, user: {**_base(obj), **obj.as_record()},
+    serialize=lambda obj, user: {**_base(obj), **obj.as_record(), "origin": obj.origin_summary()},
     can_create=lambda user, data: _may_set_service_centres(user, None, data),
     can_change=_may_set_service_centres,
     can_delete=can_edit, lookup=by_id_or_slug,

@@ -101,13 +101,7 @@ def refresh_for(instance: models.Model, deleted: bool = False) -> None:
     """Re-index what a change of ``instance`` affects (once per record inside ``watch.batch``)."""
     pending = watch.pending("search", _flush)
     for t in TYPES.values():
-        targets: list[Any] = []
-        if isinstance(instance, t.model):
-            targets.append(instance)
-        for model, affected in t.related.items():
-            if isinstance(instance, model):
-                targets.extend(affected(instance))
-        for obj in targets:
+        for obj in watch.affected(instance, t.model, t.related):
             if pending is not None:
                 pending[(t.name, obj.pk)] = True
             elif deleted and obj is instance:

@@ -76,11 +76,17 @@ def event_json(event: Event) -> dict[str, Any]:
         "url_on_hub": event.get_absolute_url(),
         "source_url": event.url,
         "past": event.is_past,
+        "origin": event.origin_summary(),
     }
 
 
 def material_json(material: Material) -> dict[str, Any]:
-    return {**material.as_record(), "id": material.pk, "url_on_hub": material.get_absolute_url()}
+    return {
+        **material.as_record(),
+        "id": material.pk,
+        "url_on_hub": material.get_absolute_url(),
+        "origin": material.origin_summary(),
+    }
 
 
 def path_json(path: LearningPath) -> dict[str, Any]:

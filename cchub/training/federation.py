@@ -10,41 +10,12 @@ from cchub.interop.jsonld import url
 from cchub.interop.publish import Incoming, Kind, dublin_core, identifier_of, register
 from cchub.lib.countries import country_name
 from cchub.registry.models import Centre
+from cchub.training import ingest
 from cchub.training.ingest import clean_record, find, moment
 from cchub.training.models import Event, Material
 
-EVENT_FIELDS = (
-    "title",
-    "description",
-    "url",
-    "time_zone",
-    "mode",
-    "venue",
-    "city",
-    "country",
-    "language",
-    "level",
-    "audience",
-    "capacity",
-    "cost",
-    "registration_url",
-    "prerequisites",
-    "learning_outcomes",
-    "keywords",
-)
-MATERIAL_FIELDS = (
-    "title",
-    "description",
-    "url",
-    "doi",
-    "licence",
-    "authors",
-    "format",
-    "language",
-    "level",
-    "status",
-    "keywords",
-)
+EVENT_FIELDS = tuple(f for f in ingest.EVENT_FIELDS if f not in ("start", "end"))
+MATERIAL_FIELDS = tuple(f for f in ingest.MATERIAL_FIELDS if f != "date")
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -136,37 +107,21 @@ def _twin(model: type[Event] | type[Material], data: dict[str, Any], local: Any)
     return None if found is None or (local is not None and found.pk == local.pk) else found
 
 
-register(
-    Kind(
-        name="event",
-        label="Training events",
-        model=Event,
-        set_spec="training:event",
-        queryset=lambda: Event.objects.prefetch_related("organisers__clusters", "competences"),
-        record=event_record,
-        dc=event_dc,
-        sets=lambda e: _cluster_sets(e.organisers.all()),
-        related={Centre: lambda c: c.events.all() if c.pk else []},
-        receive=lambda data, incoming: _receive(Event, data, incoming),
-        twin=lambda data, local: _twin(Event, data, local),
+def _kind(model: type[Event] | type[Material], name: str, label: str, record: Any, dc: Any) -> Kind:
+    """A kind of training record; its centres are ``organisers`` (events) or ``centres``."""
+    centres, reverse = ("organisers", "events") if model is Event else ("centres", "materials")
+    return Kind(
+        name=name, label=label, model=model, set_spec=f"training:{name}",
+        queryset=lambda: model.objects.prefetch_related(f"{centres}__clusters", "competences"),
+        record=record, dc=dc, sets=lambda item: _cluster_sets(getattr(item, centres).all()),
+        related={Centre: lambda c: getattr(c, reverse).all() if c.pk else []},
+        receive=lambda data, incoming: _receive(model, data, incoming),
+        twin=lambda data, local: _twin(model, data, local),
         remove=lambda obj: obj.delete(),
-    ),
-    sets={"training": "Training", "training:event": "Training events"},
-)
-register(
-    Kind(
-        name="material",
-        label="Training materials",
-        model=Material,
-        set_spec="training:material",
-        queryset=lambda: Material.objects.prefetch_related("centres__clusters", "competences"),
-        record=material_record,
-        dc=material_dc,
-        sets=lambda m: _cluster_sets(m.centres.all()),
-        related={Centre: lambda c: c.materials.all() if c.pk else []},
-        receive=lambda data, incoming: _receive(Material, data, incoming),
-        twin=lambda data, local: _twin(Material, data, local),
-        remove=lambda obj: obj.delete(),
-    ),
-    sets={"training:material": "Training materials"},
-)
+    )  # fmt: skip
+
+
+register(_kind(Event, "event", "Training events", event_record, event_dc),
+         sets={"training": "Training", "training:event": "Training events"})  # fmt: skip
+register(_kind(Material, "material", "Training materials", material_record, material_dc),
+         sets={"training:material": "Training materials"})  # fmt: skip

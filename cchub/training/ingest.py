@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -448,9 +449,9 @@ def find(model: Any, values: dict[str, Any]) -> Any:
         found = model.objects.filter(url=values["url"]).first()
         if found is not None:
             return found
-    if model is Event:
-        return Event.objects.filter(title__iexact=values["title"], start=values["start"]).first()
-    return Material.objects.filter(title__iexact=values["title"]).first()
+    if model is Event:  # the index on start finds the few candidates
+        return Event.objects.filter(start=values["start"], title__iexact=values["title"]).first()
+    return Material.objects.alias(lowered=Lower("title")).filter(lowered=values["title"].lower()).first()
 
 
 def write(

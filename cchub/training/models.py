@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,7 +56,7 @@ class TrainingItem(Tracked):
     slug = models.SlugField(max_length=90, unique=True)
     title = models.CharField(max_length=250)
     description = models.TextField(blank=True, help_text="Markdown")
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, db_index=True)
     language = models.CharField(max_length=3, default="en")
     level = models.CharField(max_length=12, choices=LEVELS, blank=True)
     keywords = models.JSONField(default=list, blank=True)
@@ -145,6 +146,7 @@ class Material(Harvestable, TrainingItem):
 
     class Meta:
         ordering = ["title"]
+        indexes = [models.Index(Lower("title"), name="material_title_lower")]
 
     def __str__(self) -> str:
         return self.title

@@ -48,6 +48,7 @@ def term_json(term: Term) -> dict[str, Any]:
         "examples": term.examples,
         "translations": term.translations,
         "status": term.status,
+        "origin": term.origin_summary(),
         "replaced_by": term.replaced_by.slug if term.replaced_by else None,
         "decision": term.decision,
         "broader": [t.slug for t in term.broader.all()],

@@ -55,8 +55,7 @@ class Migration(migrations.Migration):
                 ('checksum', models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'indexes': [models.Index(fields=['datestamp', 'id'], name='item_list_order')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='item_object_unique')],
+                'indexes': [models.Index(fields=['datestamp', 'id'], name='item_list_order'), models.Index(fields=['kind', 'object_id'], name='item_object')],
             },
         ),
         migrations.CreateModel(
