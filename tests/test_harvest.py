@@ -371,6 +371,7 @@ def test_harvested_records_are_read_only_everywhere(harvested: Centre, users: di
     assert client.get("/centres/pt-cc/edit/").status_code == 403
     page = client.get("/centres/pt-cc/").content.decode()
     assert "Harvested" in page and "Peer hub" in page and "/centres/pt-cc/edit/" not in page
+    assert "from Peer hub" in Client().get("/centres/?country=PT").content.decode()
     assert client.get(f"/admin/registry/centre/{harvested.pk}/change/").status_code in (200, 403)
     assert b'name="_save"' not in client.get(f"/admin/registry/centre/{harvested.pk}/change/").content
     assert Centre.objects.get(slug="pt-cc").name == "PT-CC competence centre"

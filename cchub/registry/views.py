@@ -161,7 +161,7 @@ def _facets(params: Any) -> list[dict[str, Any]]:
 
 
 def centre_list(request: HttpRequest) -> HttpResponse:
-    qs = _filtered_centres(request.GET).prefetch_related("clusters").annotate(
+    qs = _filtered_centres(request.GET).prefetch_related("clusters").select_related("origin").annotate(
         n_offers=Count("offers", distinct=True), n_services=Count("services", distinct=True)
     ).order_by("acronym")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
