@@ -34,6 +34,8 @@ shot glossary 1280 1000 /glossary/
 shot training 1280 1100 /training/
 shot training-event 1280 1000 /training/events/adql-and-tap-with-gaia/
 shot glossary-term 1280 1100 /glossary/competence-centre
+shot catalog 1280 1200 /catalog
+shot federation 1280 900 /federation/
 staff support-queue 1280 700 "/support/queue/?queue=open"
 staff support-ticket 1280 1300 "/support/tickets/1/"
 staff support-triage 1280 1000 "/support/tickets/6/"

@@ -106,13 +106,18 @@ COMPARED = ("acronym", "name", "title", "pref_label", "kind", "website", "url", 
             "definition", "start")  # fmt: skip
 
 
-def _compare(record: HarvestedRecord) -> list[tuple[str, Any, Any]]:
+def _shown(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value or "")
+
+
+def _compare(record: HarvestedRecord) -> list[tuple[str, str, str]]:
+    """The fields that tell two records apart, harvested and local side by side."""
     local = record.local
     rows = []
     for name in COMPARED:
         if name in record.metadata:
             ours = getattr(local, name, "") if local else ""
-            rows.append((name.replace("_", " "), record.metadata[name], ours))
+            rows.append((name.replace("_", " "), _shown(record.metadata[name]), _shown(ours)))
     return rows
 
 
