@@ -38,21 +38,35 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/test"
-CLUSTERS = [("escape", "ESCAPE"), ("envri", "ENVRI"), ("lsri", "LS RI"), ("panosc", "PaNOSC"), ("sshoc", "SSHOC")]
+CLUSTERS = [
+    ("escape", "ESCAPE"),
+    ("envri", "ENVRI"),
+    ("lsri", "LS RI"),
+    ("panosc", "PaNOSC"),
+    ("sshoc", "SSHOC"),
+]
 COUNTRIES = ["DE", "IT", "FR", "ES", "NL", "PL", "SE", "BE", "GR", "EE", "PT", "FI", "AT", "CZ", "IE"]
 
 
 def env(data: Path, port: int, database: str = "") -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith("CCHUB_")}
-    out.update(CCHUB_DATA_DIR=str(data), CCHUB_DATABASE_URL=database, CCHUB_SITE_URL=f"http://127.0.0.1:{port}",
-               CCHUB_SEMANTIC="0", CCHUB_DEBUG="0", CCHUB_LOG_LEVEL="ERROR", CCHUB_TASKS_INLINE="1",
-               PYTHONPATH=str(ROOT))  # fmt: skip
+    out.update(
+        CCHUB_DATA_DIR=str(data),
+        CCHUB_DATABASE_URL=database,
+        CCHUB_SITE_URL=f"http://127.0.0.1:{port}",
+        CCHUB_SEMANTIC="0",
+        CCHUB_DEBUG="0",
+        CCHUB_LOG_LEVEL="ERROR",
+        CCHUB_TASKS_INLINE="1",
+        PYTHONPATH=str(ROOT),
+    )
     return out
 
 
 def cchub(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "cchub.cli", *args], env=environment, capture_output=True,
-                            text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "cchub.cli", *args], env=environment, capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise SystemExit(f"cchub {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
@@ -92,53 +106,112 @@ def records(n: int, repository: str, seed: int = 5) -> Any:
             centres.append(ident("centre", slug))
             competences = rng.sample(notations, rng.randint(2, 6))
             record = {
-                "slug": slug, "acronym": f"CC-{i}", "name": f"{rng.choice(pairs)[0]} centre {i}", "kind": "national",
-                "status": "member", "description": text(40), "website": f"https://cc{i}.example.org",
-                "helpdesk_email": f"help@cc{i}.example.org", "countries": rng.sample(COUNTRIES, 2),
-                "languages": ["en"], "mou_date": None,
+                "slug": slug,
+                "acronym": f"CC-{i}",
+                "name": f"{rng.choice(pairs)[0]} centre {i}",
+                "kind": "national",
+                "status": "member",
+                "description": text(40),
+                "website": f"https://cc{i}.example.org",
+                "helpdesk_email": f"help@cc{i}.example.org",
+                "countries": rng.sample(COUNTRIES, 2),
+                "languages": ["en"],
+                "mou_date": None,
                 "clusters": [{"slug": cluster[0], "acronym": cluster[1], "name": cluster[1], "website": ""}],
-                "hosts": [], "offers": [{"competence": c, "level": rng.choice(["expert", "hands-on", "training"]),
-                                         "evidence_url": "", "evidence_note": "", "evidence_service": ""}
-                                        for c in competences],
-                "contacts": [{"name": f"Person {i}", "role": "coordinator", "orcid": "", "email": "", "position": 0}],
+                "hosts": [],
+                "offers": [
+                    {
+                        "competence": c,
+                        "level": rng.choice(["expert", "hands-on", "training"]),
+                        "evidence_url": "",
+                        "evidence_note": "",
+                        "evidence_service": "",
+                    }
+                    for c in competences
+                ],
+                "contacts": [
+                    {"name": f"Person {i}", "role": "coordinator", "orcid": "", "email": "", "position": 0}
+                ],
                 "page": f"http://a/centres/{slug}/",
-            }  # fmt: skip
+            }
             yield "centre", slug, record, {"title": [record["name"]]}, ["centre", *sets]
         elif roll < 0.10:
             slug = f"service-{i}"
             record = {
-                "slug": slug, "name": f"{rng.choice(pairs)[0]} service {i}", "tagline": text(6),
-                "description": text(30), "url": f"https://svc{i}.example.org", "standards": [],
-                "helpdesk_email": "", "helpdesk_url": "", "terms_url": "", "centres": [rng.choice(centres)],
-                "categories": [], "domains": [], "access_types": ["remote"], "target_users": ["researchers"],
-                "trl": "trl-7", "page": f"http://a/services/{slug}/",
-            }  # fmt: skip
+                "slug": slug,
+                "name": f"{rng.choice(pairs)[0]} service {i}",
+                "tagline": text(6),
+                "description": text(30),
+                "url": f"https://svc{i}.example.org",
+                "standards": [],
+                "helpdesk_email": "",
+                "helpdesk_url": "",
+                "terms_url": "",
+                "centres": [rng.choice(centres)],
+                "categories": [],
+                "domains": [],
+                "access_types": ["remote"],
+                "target_users": ["researchers"],
+                "trl": "trl-7",
+                "page": f"http://a/services/{slug}/",
+            }
             yield "service", slug, record, {"title": [record["name"]]}, ["service", *sets]
         elif roll < 0.55:
             slug = f"event-{i}"
             day = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             record = {
-                "slug": slug, "title": f"{rng.choice(pairs)[0]}: a workshop ({i})", "description": text(50),
-                "url": f"https://events.example.org/{i}", "time_zone": "Europe/Brussels", "mode": "online",
-                "venue": "", "city": "", "country": "", "language": "en", "level": "beginner", "audience": "",
-                "capacity": 40, "cost": "free", "registration_url": "", "prerequisites": "",
-                "learning_outcomes": [text(8)], "keywords": rng.sample(words, 3),
-                "start": f"{day}T09:00:00+01:00", "end": f"{day}T17:00:00+01:00",
-                "organisers": [rng.choice(centres)], "competences": rng.sample(notations, 2),
+                "slug": slug,
+                "title": f"{rng.choice(pairs)[0]}: a workshop ({i})",
+                "description": text(50),
+                "url": f"https://events.example.org/{i}",
+                "time_zone": "Europe/Brussels",
+                "mode": "online",
+                "venue": "",
+                "city": "",
+                "country": "",
+                "language": "en",
+                "level": "beginner",
+                "audience": "",
+                "capacity": 40,
+                "cost": "free",
+                "registration_url": "",
+                "prerequisites": "",
+                "learning_outcomes": [text(8)],
+                "keywords": rng.sample(words, 3),
+                "start": f"{day}T09:00:00+01:00",
+                "end": f"{day}T17:00:00+01:00",
+                "organisers": [rng.choice(centres)],
+                "competences": rng.sample(notations, 2),
                 "page": f"http://a/training/events/{slug}/",
-            }  # fmt: skip
+            }
             yield "event", slug, record, {"title": [record["title"]]}, ["training", "training:event", *sets]
         else:
             slug = f"material-{i}"
             record = {
-                "slug": slug, "title": f"{rng.choice(pairs)[0]}: a tutorial ({i})", "description": text(50),
-                "url": f"https://materials.example.org/{i}", "doi": "", "licence": "CC-BY-4.0",
-                "authors": [f"Author {i}"], "format": "tutorial", "language": "en", "level": "intermediate",
-                "status": "active", "keywords": rng.sample(words, 3), "date": "2025-06-01",
-                "centres": [rng.choice(centres)], "competences": rng.sample(notations, 2),
+                "slug": slug,
+                "title": f"{rng.choice(pairs)[0]}: a tutorial ({i})",
+                "description": text(50),
+                "url": f"https://materials.example.org/{i}",
+                "doi": "",
+                "licence": "CC-BY-4.0",
+                "authors": [f"Author {i}"],
+                "format": "tutorial",
+                "language": "en",
+                "level": "intermediate",
+                "status": "active",
+                "keywords": rng.sample(words, 3),
+                "date": "2025-06-01",
+                "centres": [rng.choice(centres)],
+                "competences": rng.sample(notations, 2),
                 "page": f"http://a/training/materials/{slug}/",
-            }  # fmt: skip
-            yield "material", slug, record, {"title": [record["title"]]}, ["training", "training:material", *sets]
+            }
+            yield (
+                "material",
+                slug,
+                record,
+                {"title": [record["title"]]},
+                ["training", "training:material", *sets],
+            )
 
 
 BUILD = """
@@ -152,7 +225,8 @@ start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 items, sets = [], []
 with transaction.atomic():
     for n, (kind, slug, record, dc, specs) in enumerate(records({n}, repository_id())):
-        items.append(Item(kind=kind, object_id=10_000_000 + n, identifier=f"oai:{{repository_id()}}:{{kind}}/{{slug}}",
+        ident = f"oai:{{repository_id()}}:{{kind}}/{{slug}}"
+        items.append(Item(kind=kind, object_id=10_000_000 + n, identifier=ident,
                           datestamp=start + dt.timedelta(seconds=n), record=record, dc=dc, checksum=str(n)))
         sets.append(specs)
         if len(items) == 2000:
@@ -221,8 +295,12 @@ def run(n: int, engine: str, page_size: int) -> dict[str, Any]:
     code = BUILD.format(root=str(ROOT), n=n)
     built = cchub(a, "manage", "shell", "-c", code).stdout.strip().splitlines()[-1]
     print(f"hub A: {built} records written in {time.perf_counter() - t:.0f} s", flush=True)
-    server = subprocess.Popen([sys.executable, "-m", "cchub.cli", "serve", "--port", str(port)], env=a,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cchub.cli", "serve", "--port", str(port)],
+        env=a,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     result: dict[str, Any] = {"n": n, "engine": engine, "page": page_size}
     try:
         base = f"http://127.0.0.1:{port}"
@@ -234,8 +312,12 @@ def run(n: int, engine: str, page_size: int) -> dict[str, Any]:
                 time.sleep(0.1)
         for prefix in ("cchub", "oai_dc"):
             count, seconds, pages = list_all(base, prefix, parse=False)
-            result[f"provider_{prefix}"] = {"rate": count / seconds, "p50": statistics.median(pages),
-                                            "p95": pct(pages, 0.95), "count": count}  # fmt: skip
+            result[f"provider_{prefix}"] = {
+                "rate": count / seconds,
+                "p50": statistics.median(pages),
+                "p95": pct(pages, 0.95),
+                "count": count,
+            }
             print(f"provider {prefix}: {count} records, {count / seconds:,.0f}/s", flush=True)
         count, seconds, _ = list_all(base, "cchub", parse=True)
         result["floor"] = count / seconds
@@ -264,7 +346,9 @@ def run(n: int, engine: str, page_size: int) -> dict[str, Any]:
         seconds = time.perf_counter() - t
         result["again"] = n / seconds
         print(f"full harvest again, nothing changed: {seconds:.0f} s, {n / seconds:,.0f}/s", flush=True)
-        rss = subprocess.run(["ps", "-o", "rss=", "-p", str(server.pid)], capture_output=True, text=True).stdout
+        rss = subprocess.run(
+            ["ps", "-o", "rss=", "-p", str(server.pid)], capture_output=True, text=True
+        ).stdout
         result["server_mb"] = int(rss.strip() or 0) // 1024
     finally:
         server.terminate()
@@ -282,7 +366,8 @@ def table(results: list[dict[str, Any]]) -> list[str]:
     for r in results:
         p, d = r["provider_cchub"], r["provider_oai_dc"]
         lines.append(
-            f"| {r['engine']} | {r['n']:,} | {r['page']} | {p['rate']:,.0f} ({p['p50']:.0f} / {p['p95']:.0f}) "
+            f"| {r['engine']} | {r['n']:,} | {r['page']} "
+            f"| {p['rate']:,.0f} ({p['p50']:.0f} / {p['p95']:.0f}) "
             f"| {d['rate']:,.0f} | {r['floor']:,.0f} | {r['harvest']:,.0f} ({r['harvest_s'] / 60:.1f} min) "
             f"| {r['harvest'] / r['floor']:.3f} | {r['again']:,.0f} | {r['server_mb']} |"
         )
@@ -300,11 +385,15 @@ def main() -> int:
     lines = table([result])
     print("\n".join(lines))
     if args.write:
-        machine = f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+        machine = (
+            f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · "
+            f"Python {platform.python_version()}"
+        )
         with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as fh:
             fh.write(
-                f"\n## {time.strftime('%Y-%m-%d')} — federation ({args.engine})\n\nMachine: {machine}. Command: "
-                f"`python bench/federation.py --records {args.records} --engine {args.engine} --page {args.page}`. "
+                f"\n## {time.strftime('%Y-%m-%d')} — federation ({args.engine})\n\n"
+                f"Machine: {machine}. Command: `python bench/federation.py --records {args.records} "
+                f"--engine {args.engine} --page {args.page}`. "
                 "Hub A serves N synthetic records (2 % centres, 8 % services, 45 % events, 45 % materials) "
                 "with `cchub serve`; provider = ListRecords paged through over HTTP by one client; floor = "
                 "the same cchub pages downloaded and parsed (every record decoded), nothing written; harvest "
