@@ -14,6 +14,7 @@
     cchub publish                                         (publish every record again for OAI-PMH)
     cchub source-add SLUG URL [--kind cchub|oai-pmh|jsonld] [--allow-private] [--reexport]
     cchub harvest [SLUG ...] [--full]                     (harvest other hubs now)
+    cchub report [--from DATE] [--to DATE] [--format html|pdf|csv] [--output FILE]
     cchub support-round                                   (SLA warnings, auto-close, once)
     cchub mail-in < message.eml                           (thread one e-mail reply into its ticket)
     cchub mail-server [--host 127.0.0.1] [--port 2525]    (receive e-mail replies over SMTP)
@@ -300,6 +301,37 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from cchub.landscape import report
+
+    try:
+        start = dt.date.fromisoformat(args.start) if args.start else None
+        end = dt.date.fromisoformat(args.end) if args.end else None
+    except ValueError as exc:
+        print(f"--from and --to take dates as YYYY-MM-DD ({exc}).", file=sys.stderr)
+        return 2
+    if start and end and start > end:
+        print("--from is later than --to.", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    built = report.build(start, end)
+    body: bytes
+    if args.format == "pdf":
+        body, suffix = report.pdf(built), "pdf"
+    elif args.format == "csv":
+        body, suffix = report.csv_zip(built), "zip"
+    else:
+        body, suffix = report.html(built).encode(), "html"
+    first, last = built.period.start.date(), (built.period.end - dt.timedelta(days=1)).date()
+    path = Path(args.output or f"cchub-landscape-{first}-{last}.{suffix}")
+    path.write_bytes(body)
+    print(f"{built.title}: {path} ({len(body) // 1024} KB, {time.monotonic() - started:.1f} s; "
+          f"{len(built.gaps)} gaps, {built.board.figures['centres'].value} centres)")
+    return 0
+
+
 def cmd_support_round(args: argparse.Namespace) -> int:
     from cchub.support.workflow import tick
 
@@ -393,6 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="*", help="source slug(s); default: every enabled source")
     p.add_argument("--full", action="store_true", help="everything, not only what changed")
     p.set_defaults(func=cmd_harvest)
+    p = sub.add_parser("report", help="the landscape report for a period (html, pdf, or csv tables in a zip)")
+    p.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: a year before --to)")
+    p.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (default: today)")
+    p.add_argument("--format", choices=["html", "pdf", "csv"], default="html")
+    p.add_argument("--output", help="file to write (default: cchub-landscape-FROM-TO.EXT)")
+    p.set_defaults(func=cmd_report)
     sub.add_parser("support-round", help="send SLA warnings and close solved tickets now"
                    ).set_defaults(func=cmd_support_round)
     sub.add_parser("mail-in", help="take one e-mail reply on standard input (for an MTA pipe)"

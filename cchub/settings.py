@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "cchub.support",
     "cchub.training",
     "cchub.interop",
+    "cchub.landscape",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", include("cchub.search.urls")),
     path("support/", include("cchub.support.urls")),
     path("training/", include("cchub.training.urls")),
+    path("landscape/", include("cchub.landscape.urls")),
     path("", include("cchub.interop.urls")),
     path("", include("cchub.registry.urls")),
 ]
