@@ -24,7 +24,6 @@ from cchub.landscape import charts, coverage, gaps, kpis
 from cchub.registry.models import Centre
 
 Table = tuple[list[str], list[list[Any]]]
-TOP_GAPS = 25
 
 
 @dataclass
@@ -51,6 +50,15 @@ class Report:
                 found.append(gap.recommendation)
             if len(found) == 10:
                 break
+        return found
+
+    def gaps_by_kind(self, top: int = 10) -> list[tuple[str, int, list[gaps.Gap]]]:
+        """Each kind of gap: its label, how many there are, and the most pressing ones."""
+        found = []
+        for kind, label in gaps.KIND_LABELS.items():
+            mine = [g for g in self.gaps if g.kind == kind]
+            if mine:
+                found.append((label, len(mine), mine[:top]))
         return found
 
     def coverage_summary(self) -> dict[str, int]:
@@ -166,7 +174,6 @@ def context(report: Report) -> dict[str, Any]:
     return {
         "method": METHOD.format(period=report.period.label()),
         "summary": report.coverage_summary(),
-        "top_gaps": report.gaps[:TOP_GAPS],
         "areas": report.matrix.areas(),
         "map": embed(charts.europe(board.by_country)),
         "tickets_chart": embed(charts.months("Questions per month", board.series["tickets"], fmt="png")),
@@ -248,9 +255,11 @@ def pdf(report: Report) -> bytes:
     ]
     grid((headers, rows))
     heading("4. Gaps and recommendations")
-    for i, gap in enumerate(report.gaps[:TOP_GAPS], start=1):
-        where = f" — {gap.where}" if gap.where else ""
-        para(f"{i}. {gap.kind_label}: {gap.subject}{where}. {gap.evidence}")
+    for label, count, shown in report.gaps_by_kind():
+        heading(f"{label} ({count})", 11)
+        for gap in shown:
+            where = f" — {gap.where}" if gap.where else ""
+            para(f"• {gap.subject}{where}. {gap.evidence}")
     heading("Recommendations", 12)
     for i, text in enumerate(report.recommendations(), start=1):
         para(f"{i}. {text}")
