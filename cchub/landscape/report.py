@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cchub.landscape import charts, coverage, gaps, kpis
+from cchub.landscape.gaps import KIND_LABELS, Gap
 from cchub.registry.models import Centre
 
 Table = tuple[list[str], list[list[Any]]]
@@ -32,7 +33,7 @@ class Report:
     generated: dt.datetime
     board: kpis.Dashboard
     matrix: coverage.Matrix
-    gaps: list[gaps.Gap]
+    gaps: list[Gap]
     tables: dict[str, Table] = field(default_factory=dict)
 
     @property
@@ -52,10 +53,10 @@ class Report:
                 break
         return found
 
-    def gaps_by_kind(self, top: int = 10) -> list[tuple[str, int, list[gaps.Gap]]]:
+    def gaps_by_kind(self, top: int = 10) -> list[tuple[str, int, list[Gap]]]:
         """Each kind of gap: its label, how many there are, and the most pressing ones."""
         found = []
-        for kind, label in gaps.KIND_LABELS.items():
+        for kind, label in KIND_LABELS.items():
             mine = [g for g in self.gaps if g.kind == kind]
             if mine:
                 found.append((label, len(mine), mine[:top]))
