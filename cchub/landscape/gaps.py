@@ -85,26 +85,27 @@ KIND_LABELS = {
 }
 
 
-def _matcher(taxonomy: Taxonomy) -> list[tuple[re.Pattern[str], str]]:
-    """Patterns for each competence's labels and acronyms, longest first."""
-    found = []
+def _matcher() -> tuple[re.Pattern[str], dict[str, set[str]]]:
+    """One pattern for every competence's labels and acronyms (longest first), and which
+    competences each label names."""
+    names: dict[str, set[str]] = {}
     for notation, label, alts in Concept.objects.filter(scheme__slug="competences").values_list(
         "notation", "pref_label", "alt_labels"
     ):
         for text in {label, *alts}:
             text = text.strip().lower()
             if len(text) >= 2:
-                found.append((re.compile(rf"\b{re.escape(text)}\b"), notation))
-    return sorted(found, key=lambda p: -len(p[0].pattern))
+                names.setdefault(text, set()).add(notation)
+    alternatives = "|".join(re.escape(t) for t in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b"), names
 
 
-def demand(start: dt.datetime, end: dt.datetime, taxonomy: Taxonomy | None = None) -> dict[str, Demand]:
+def demand(start: dt.datetime, end: dt.datetime) -> dict[str, Demand]:
     """What was asked for in [start, end), by competence notation (tickets by their stage,
     an area; searches matched to the competences whose labels they name)."""
     from cchub.search.models import ZeroResultQuery
     from cchub.support.models import Ticket
 
-    taxonomy = taxonomy or Taxonomy.load()
     found: dict[str, Demand] = {}
     tickets = (
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end, stage__isnull=False)
@@ -113,17 +114,19 @@ def demand(start: dt.datetime, end: dt.datetime, taxonomy: Taxonomy | None = Non
     )
     for notation, n in tickets:
         found.setdefault(notation, Demand()).tickets += n
-    patterns = _matcher(taxonomy)
-    queries = ZeroResultQuery.objects.filter(at__gte=start, at__lt=end).values_list("query", "doc_types")
-    for query, types in queries.iterator(chunk_size=2000):
-        text = query.lower()
-        matched = {notation for pattern, notation in patterns if pattern.search(text)}
+    pattern, names = _matcher()
+    queries: Counter[tuple[str, bool]] = Counter()
+    searches = ZeroResultQuery.objects.filter(at__gte=start, at__lt=end).values_list("query", "doc_types")
+    for query, types in searches:
+        queries[(query, bool(types) and set(types) <= TRAINING_TYPES)] += 1
+    for (query, for_training), n in queries.items():
+        matched = {notation for m in pattern.finditer(query.lower()) for notation in names[m.group(0)]}
         for notation in matched:
             entry = found.setdefault(notation, Demand())
-            if set(types or []) and set(types) <= TRAINING_TYPES:
-                entry.training += 1
+            if for_training:
+                entry.training += n
             else:
-                entry.searches += 1
+                entry.searches += n
             if len(entry.examples) < 3 and query not in entry.examples:
                 entry.examples.append(query[:80])
     return found
@@ -147,8 +150,7 @@ def analyse(
 ) -> list[Gap]:
     """Every gap, most pressing first."""
     matrix = matrix or live("cluster", kind, status)
-    taxonomy = Taxonomy.load()
-    asked = demand(start, end, taxonomy)
+    asked = demand(start, end)
     gaps: list[Gap] = []
     for row in matrix.rows:
         need = asked.get(row.notation, Demand())
