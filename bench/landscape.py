@@ -63,23 +63,45 @@ def build(centres: int, tickets: int) -> dict[str, int]:
             for c in originals:
                 if Centre.objects.count() >= centres:
                     break
-                clone = Centre.objects.create(slug=f"{c.slug}-x{copy}", acronym=f"{c.acronym}-x{copy}",
-                                              name=f"{c.name} {copy}", kind=c.kind, countries=c.countries,
-                                              status=c.status, description=c.description)  # fmt: skip
+                clone = Centre.objects.create(
+                    slug=f"{c.slug}-x{copy}",
+                    acronym=f"{c.acronym}-x{copy}",
+                    name=f"{c.name} {copy}",
+                    kind=c.kind,
+                    countries=c.countries,
+                    status=c.status,
+                    description=c.description,
+                )
                 clone.clusters.set(c.clusters.all())
                 CompetenceOffer.objects.bulk_create(
-                    [CompetenceOffer(centre=clone, competence_id=o.competence_id, level=o.level) for o in c.offers.all()]
+                    [
+                        CompetenceOffer(centre=clone, competence_id=o.competence_id, level=o.level)
+                        for o in c.offers.all()
+                    ]
                 )
         ids = list(Centre.objects.values_list("pk", flat=True))
         batch: list[Ticket] = []
         for n in range(tickets):
             created = now - dt.timedelta(days=rng.uniform(0, 3 * 365))
             answered = created + dt.timedelta(hours=rng.expovariate(1 / 8)) if rng.random() < 0.9 else None
-            solved = answered + dt.timedelta(hours=rng.expovariate(1 / 60)) if answered and rng.random() < 0.8 else None
-            batch.append(Ticket(subject=f"Question {n}", body="?", requester_email=f"r{n}@example.org",
-                                stage=rng.choice(areas), centre_id=rng.choice(ids), created_at=created,
-                                first_response_at=answered, solved_at=solved,
-                                state="solved" if solved else "in-progress"))  # fmt: skip
+            solved = (
+                answered + dt.timedelta(hours=rng.expovariate(1 / 60))
+                if answered and rng.random() < 0.8
+                else None
+            )
+            batch.append(
+                Ticket(
+                    subject=f"Question {n}",
+                    body="?",
+                    requester_email=f"r{n}@example.org",
+                    stage=rng.choice(areas),
+                    centre_id=rng.choice(ids),
+                    created_at=created,
+                    first_response_at=answered,
+                    solved_at=solved,
+                    state="solved" if solved else "in-progress",
+                )
+            )
             if len(batch) == 5000:
                 Ticket.objects.bulk_create(batch)
                 batch = []
@@ -89,21 +111,39 @@ def build(centres: int, tickets: int) -> dict[str, int]:
         for pk, created in rng.sample(ticket_ids, min(len(ticket_ids), tickets // 10)):
             kind = rng.choice([TicketEvent.SLA, TicketEvent.TRANSFER])
             data = {"clock": "resolution", "state": "breached"} if kind == TicketEvent.SLA else {}
-            events.append(TicketEvent(ticket_id=pk, kind=kind, data=data, created_at=created + dt.timedelta(days=1)))
+            events.append(
+                TicketEvent(ticket_id=pk, kind=kind, data=data, created_at=created + dt.timedelta(days=1))
+            )
         TicketEvent.objects.bulk_create(events, batch_size=5000)
         ZeroResultQuery.objects.bulk_create(
-            [ZeroResultQuery(query=f"{rng.choice(words)} help", doc_types=rng.choice([[], ["event"]]),
-                             filters={}, at=now - dt.timedelta(days=rng.uniform(0, 730))) for _ in range(20000)],
+            [
+                ZeroResultQuery(
+                    query=f"{rng.choice(words)} help",
+                    doc_types=rng.choice([[], ["event"]]),
+                    filters={},
+                    at=now - dt.timedelta(days=rng.uniform(0, 730)),
+                )
+                for _ in range(20000)
+            ],
             batch_size=5000,
-        )  # fmt: skip
+        )
         Event.objects.bulk_create(
-            [Event(slug=f"bench-{n}", title=f"{rng.choice(words)} workshop {n}",
-                   start=(start := now + dt.timedelta(days=rng.uniform(-700, 200))), end=start + dt.timedelta(hours=8))
-             for n in range(5000)],
+            [
+                Event(
+                    slug=f"bench-{n}",
+                    title=f"{rng.choice(words)} workshop {n}",
+                    start=(start := now + dt.timedelta(days=rng.uniform(-700, 200))),
+                    end=start + dt.timedelta(hours=8),
+                )
+                for n in range(5000)
+            ],
             batch_size=2000,
-        )  # fmt: skip
-    return {"centres": Centre.objects.count(), "offers": CompetenceOffer.objects.count(),
-            "tickets": Ticket.objects.count()}  # fmt: skip
+        )
+    return {
+        "centres": Centre.objects.count(),
+        "offers": CompetenceOffer.objects.count(),
+        "tickets": Ticket.objects.count(),
+    }
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, float]:
@@ -146,22 +186,42 @@ def main() -> int:
 
         return run
 
-    year_ago = "now() - interval '1 year'" if connection.vendor == "postgresql" else "datetime('now', '-1 year')"
+    year_ago = (
+        "now() - interval '1 year'" if connection.vendor == "postgresql" else "datetime('now', '-1 year')"
+    )
     cases = [
-        ("Page: dashboard (all figures, trends, series)", get("/landscape/"),
-         floor(f"select count(*), count(solved_at) from support_ticket where created_at >= {year_ago}")),
-        ("Chart: questions per month (SVG)", get("/landscape/charts/tickets.svg"),
-         floor(f"select count(*) from support_ticket where created_at >= {year_ago}")),
-        ("Page: coverage matrix by cluster", get("/landscape/coverage/"),
-         floor("select competence_id, centre_id, level from registry_competenceoffer")),
-        ("Page: coverage matrix by country", get("/landscape/coverage/?by=country"),
-         floor("select competence_id, centre_id, level from registry_competenceoffer")),
-        ("Page: gaps", get("/landscape/gaps/"),
-         floor(f"select stage_id, count(*) from support_ticket where created_at >= {year_ago} group by stage_id")),
+        (
+            "Page: dashboard (all figures, trends, series)",
+            get("/landscape/"),
+            floor(f"select count(*), count(solved_at) from support_ticket where created_at >= {year_ago}"),
+        ),
+        (
+            "Chart: questions per month (SVG)",
+            get("/landscape/charts/tickets.svg"),
+            floor(f"select count(*) from support_ticket where created_at >= {year_ago}"),
+        ),
+        (
+            "Page: coverage matrix by cluster",
+            get("/landscape/coverage/"),
+            floor("select competence_id, centre_id, level from registry_competenceoffer"),
+        ),
+        (
+            "Page: coverage matrix by country",
+            get("/landscape/coverage/?by=country"),
+            floor("select competence_id, centre_id, level from registry_competenceoffer"),
+        ),
+        (
+            "Page: gaps",
+            get("/landscape/gaps/"),
+            floor(
+                "select stage_id, count(*) from support_ticket "
+                f"where created_at >= {year_ago} group by stage_id"
+            ),
+        ),
         ("Report: HTML page", get("/landscape/report/"), None),
         ("Report: PDF", get("/landscape/report/?format=pdf"), None),
         ("Report: CSV tables (zip)", get("/landscape/report/?format=csv"), None),
-    ]  # fmt: skip
+    ]
     rows = []
     for name, fn, raw in cases:
         runs = args.runs if name.startswith(("Page", "Chart")) else max(3, args.runs // 5)
@@ -170,21 +230,35 @@ def main() -> int:
         rows.append((name, first, median, p95, raw_median))
         print(f"{name}: first {first:.0f} ms, median {median:.0f} ms, p95 {p95:.0f} ms", flush=True)
     engine = connection.vendor
-    header = (f"Landscape at {sizes['centres']:,} centres, {sizes['offers']:,} competence offers and "
-              f"{sizes['tickets']:,} tickets, {engine}")  # fmt: skip
-    lines = [header, "", "| request | first ms | median ms | p95 ms | raw floor ms |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {n} | {f:.0f} | {m:.0f} | {p:.0f} | {'' if r is None else f'{r:.1f}'} |" for n, f, m, p, r in rows]
+    header = (
+        f"Landscape at {sizes['centres']:,} centres, {sizes['offers']:,} competence offers and "
+        f"{sizes['tickets']:,} tickets, {engine}"
+    )
+    lines = [
+        header,
+        "",
+        "| request | first ms | median ms | p95 ms | raw floor ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {n} | {f:.0f} | {m:.0f} | {p:.0f} | {'' if r is None else f'{r:.1f}'} |" for n, f, m, p, r in rows
+    ]
     print("\n".join(lines))
     if args.write:
-        machine = (f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · "
-                   f"Python {platform.python_version()}")  # fmt: skip
+        machine = (
+            f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · "
+            f"Python {platform.python_version()}"
+        )
         with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as fh:
             fh.write(f"\n## {time.strftime('%Y-%m-%d')} — landscape ({engine})\n\n")
-            fh.write(f"Machine: {machine}. Command: `python bench/landscape.py --centres {args.centres} "
-                     f"--tickets {args.tickets} --runs {args.runs}{' --database-url …' if args.database_url else ''}`. "
-                     "In-process (Django test client); *first* is the first request (charts not yet drawn, "
-                     "nothing cached), median and p95 of the repeated ones; raw floor = the page's core "
-                     "figures read straight from the engine. Targets: dashboard ≤ 300 ms, report ≤ 10 s.\n\n")  # fmt: skip
+            fh.write(
+                f"Machine: {machine}. Command: `python bench/landscape.py --centres {args.centres} "
+                f"--tickets {args.tickets} --runs {args.runs}"
+                f"{' --database-url …' if args.database_url else ''}`. "
+                "In-process (Django test client); *first* is the first request (charts not yet drawn, "
+                "nothing cached), median and p95 of the repeated ones; raw floor = the page's core "
+                "figures read straight from the engine. Targets: dashboard ≤ 300 ms, report ≤ 10 s.\n\n"
+            )
             fh.write("\n".join(lines[2:]) + "\n\n" + header + ".\n")
     return 0
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from cchub.landscape.coverage import LEVEL_LABELS, Matrix, Taxonomy, live
+from cchub.landscape.coverage import LEVEL_LABELS, Matrix, live
 from cchub.lib.countries import country_name
 from cchub.vocab.models import Concept
 
