@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db import connection
+from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Func, Q, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -92,14 +93,30 @@ class Dashboard:
     by_country: dict[str, int] = field(default_factory=dict)
 
 
-def _hours(values: list[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
+def _hours_between(start_field: str, end_field: str) -> Any:
+    """The hours between two stamps of a row, computed by the database."""
+    if connection.vendor == "sqlite":
+        days = Func(F(end_field), function="julianday", output_field=FloatField()) - Func(
+            F(start_field), function="julianday", output_field=FloatField()
+        )
+        return ExpressionWrapper(days * 24, output_field=FloatField())
+    seconds = Func(
+        F(end_field) - F(start_field),
+        template="EXTRACT(EPOCH FROM %(expressions)s)",
+        output_field=FloatField(),
+    )
+    return ExpressionWrapper(seconds / 3600, output_field=FloatField())
 
 
-def _durations(qs: Any, start_field: str, end_field: str) -> list[float]:
-    """The hours between two stamps of each row (computed in the database)."""
-    rows = qs.filter(**{f"{end_field}__isnull": False}).annotate(took=F(end_field) - F(start_field))
-    return [d.total_seconds() / 3600 for d in rows.values_list("took", flat=True) if d is not None]
+def median_hours(qs: Any, start_field: str, end_field: str) -> float | None:
+    """The median of the hours between two stamps, over the rows that have both: the
+    database sorts, and only the middle row (or two) comes back."""
+    rows = qs.filter(**{f"{end_field}__isnull": False}).annotate(took=_hours_between(start_field, end_field))
+    n = rows.count()
+    if not n:
+        return None
+    middle = list(rows.order_by("took").values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1])
+    return round(statistics.fmean(middle), 1)
 
 
 def registry(board: Dashboard) -> None:
@@ -146,7 +163,7 @@ def training(board: Dashboard) -> None:
     months = {m: {"delivered": 0, "planned": 0} for m in _month_keys(p)}
     rows = (
         Event.objects.filter(start__gte=p.start, start__lt=max(p.end, now + dt.timedelta(days=1)))
-        .annotate(month=TruncMonth("start"))
+        .annotate(month=month_of("start"))
         .values_list("month")
         .annotate(past=Count("id", filter=Q(end__lt=now)), future=Count("id", filter=Q(end__gte=now)))
     )
@@ -163,7 +180,17 @@ def _month_keys(p: Period) -> list[str]:
 
 
 def _key(month: Any) -> str:
+    if isinstance(month, str):
+        return month[:7]
     return (month.date() if isinstance(month, dt.datetime) else month).strftime("%Y-%m")
+
+
+def month_of(field_name: str) -> Any:
+    """The (UTC) month of a timestamp, computed by the database: SQLite's own strftime (its
+    time-zone aware truncation calls Python for every row), PostgreSQL's date_trunc."""
+    if connection.vendor == "sqlite":
+        return Func(Value("%Y-%m"), F(field_name), function="strftime", output_field=CharField())
+    return TruncMonth(field_name, tzinfo=dt.UTC)
 
 
 def support(board: Dashboard) -> None:
@@ -175,8 +202,8 @@ def support(board: Dashboard) -> None:
         return {
             "opened": opened.count(),
             "solved": Ticket.objects.filter(solved_at__gte=p.start, solved_at__lt=p.end).count(),
-            "first_response": _hours(_durations(opened, "created_at", "first_response_at")),
-            "resolution": _hours(_durations(opened, "created_at", "solved_at")),
+            "first_response": median_hours(opened, "created_at", "first_response_at"),
+            "resolution": median_hours(opened, "created_at", "solved_at"),
             "breaches": events.filter(kind=TicketEvent.SLA, data__state="breached")
             .values("ticket")
             .distinct()
@@ -208,7 +235,7 @@ def support(board: Dashboard) -> None:
     for field_name, key in (("created_at", "opened"), ("solved_at", "solved")):
         rows = (
             Ticket.objects.filter(**{f"{field_name}__gte": p.start, f"{field_name}__lt": p.end})
-            .annotate(month=TruncMonth(field_name))
+            .annotate(month=month_of(field_name))
             .values_list("month")
             .annotate(n=Count("id"))
         )

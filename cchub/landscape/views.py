@@ -92,7 +92,8 @@ def chart(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         return HttpResponse(charts.europe(board.by_country), content_type="image/png")
     if name not in report.CHARTS or fmt not in ("svg", "csv"):
         raise Http404("No such chart")
-    board = kpis.dashboard(period)
+    board = kpis.Dashboard(period=period)
+    {"tickets": kpis.support, "training": kpis.training}.get(name, kpis.registry)(board)
     headers, rows = report.table(name, board)
     if fmt == "csv":
         return csv_response(name, headers, rows)

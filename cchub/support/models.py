@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
-from django.utils.functional import LazyObject
 
 from cchub.lib.models import Tracked
 from cchub.lib.text import render_markdown
@@ -50,15 +49,10 @@ DEFAULT_TARGETS: dict[str, tuple[float, float]] = {
 }
 
 
-class PrivateStorage(LazyObject):
+def private_storage() -> FileSystemStorage:
     """Attachments live under the data directory, outside the web root; a view that checks
-    permissions serves them."""
-
-    def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.DATA_DIR / "private", base_url=None)
-
-
-private_storage = PrivateStorage()
+    permissions serves them. (A callable, so that migrations do not record a path.)"""
+    return FileSystemStorage(location=settings.DATA_DIR / "private", base_url=None)
 
 
 class Desk(models.Model):
@@ -171,6 +165,9 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["centre", "state"]),
             models.Index(fields=["state", "created_at"]),
+            # covers the landscape's figures: counts and response times of a period, index only
+            models.Index(fields=["created_at", "first_response_at", "solved_at"], name="ticket_times"),
+            models.Index(fields=["solved_at"], name="ticket_solved"),
         ]
 
     def __str__(self) -> str:
@@ -236,7 +233,10 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["ticket", "kind"])]
+        indexes = [
+            models.Index(fields=["ticket", "kind"]),
+            models.Index(fields=["kind", "created_at"], name="ticketevent_kind_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket.reference} {self.kind}"
@@ -251,7 +251,7 @@ class Attachment(models.Model):
     event = models.ForeignKey(
         TicketEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField(storage=private_storage,  # type: ignore[arg-type]
+    file = models.FileField(storage=private_storage,
                             upload_to="attachments/%Y/%m/")
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
