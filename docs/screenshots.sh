@@ -40,3 +40,7 @@ staff support-queue 1280 700 "/support/queue/?queue=open"
 staff support-ticket 1280 1300 "/support/tickets/1/"
 staff support-triage 1280 1000 "/support/tickets/6/"
 echo "staff views written to $OUT"
+shot landscape 1280 1400 /landscape/
+shot landscape-coverage 1280 1200 /landscape/coverage/
+shot landscape-gaps 1280 1200 /landscape/gaps/
+shot landscape-phone 390 1400 /landscape/
