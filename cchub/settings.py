@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "cchub.training",
     "cchub.interop",
     "cchub.landscape",
+    "cchub.onboarding",
 ]
 
 MIDDLEWARE = [

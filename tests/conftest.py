@@ -120,3 +120,32 @@ def fresh_routing_profile() -> Iterator[None]:
     yield
     routing._cache.clear()
     routing._load.clear()
+
+
+@pytest.fixture
+def onboarding(db: Any, admin_user: Any) -> dict[str, Any]:
+    """A funded project of ESCAPE mentored by ESCAPE-OSSR: its team (lead and member), the
+    mentor, a curator of the mentor centre, a community curator, an outsider, and one
+    software output in draft."""
+    import datetime as dt
+
+    from django.contrib.auth.models import Group
+
+    from cchub.onboarding.models import Call, Output, Project, ProjectMember
+    from cchub.onboarding.workflow import CURATOR_GROUP
+    from cchub.registry.models import Cluster
+
+    people = {name: make_user(name) for name in ("lead", "member", "mentor", "community", "outsider")}
+    people["ossr_curator"] = make_user("ossr-curator", curates=["escape-ossr"])
+    people["community"].groups.add(Group.objects.get_or_create(name=CURATOR_GROUP)[0])
+    call = Call.objects.create(slug="oscars-1", name="OSCARS open call 1", programme="OSCARS",
+                               opens=dt.date(2025, 3, 1), closes=dt.date(2025, 5, 15))
+    project = Project.objects.create(
+        slug="gammalite", call=call, title="Gamma-ray analysis made light", acronym="GAMMALITE",
+        grant_id="101129751", cluster=Cluster.objects.get(slug="escape"),
+        mentor_centre=Centre.objects.get(slug="escape-ossr"), mentor=people["mentor"], community="escape2020",
+    )
+    ProjectMember.objects.create(project=project, user=people["lead"], role=ProjectMember.LEAD)
+    ProjectMember.objects.create(project=project, user=people["member"])
+    output = Output.objects.create(project=project, kind="software", title="gammapy-lite")
+    return {**people, "admin": admin_user, "call": call, "project": project, "output": output}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import json
 import socket
 import ssl
 import time
@@ -77,7 +78,7 @@ class _PinnedTLS(http.client.HTTPSConnection):
 
 
 def _once(
-    url: str, limits: Limits, body: bytes | None, headers: dict[str, str]
+    method: str, url: str, limits: Limits, body: bytes | None, headers: dict[str, str]
 ) -> tuple[int, dict[str, str], bytes]:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -91,7 +92,7 @@ def _once(
         path += "?" + parts.query
     try:
         connection.request(
-            "POST" if body is not None else "GET",
+            method,
             path,
             body=body,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers},
@@ -122,6 +123,67 @@ def _once(
         connection.close()
 
 
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    url: str
+
+    def json(self) -> Any:
+        return json.loads(self.content.decode("utf-8"))
+
+
+def request(
+    method: str,
+    url: str,
+    limits: Limits,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    sleep: Any = time.sleep,
+    retry_timeouts: bool = True,
+) -> Response:
+    """One HTTP exchange with retries: the final response (any status below 500 but 429),
+    or FetchError when the other side kept failing (with ``status`` of the last answer).
+    Redirects are followed for GET and HEAD. ``retry_timeouts=False`` for requests that
+    must not be sent twice (a timeout may mean the other side acted)."""
+    headers = dict(headers or {})
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            target, verb, payload = url, method, body
+            for _ in range(MAX_REDIRECTS + 1):
+                status, response_headers, content = _once(verb, target, limits, payload, headers)
+                follow = verb in ("GET", "HEAD") or status == 303
+                if follow and status in (301, 302, 303, 307, 308) and response_headers.get("location"):
+                    target = urllib.parse.urljoin(target, response_headers["location"])
+                    if status == 303:
+                        verb, payload = "GET", None
+                    continue
+                break
+            else:
+                raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects.")
+            if status == 429 or status >= 500:
+                wait = response_headers.get("retry-after", "")
+                error = FetchError(f"{target}: HTTP {status}.", retryable=True, status=status)
+                error.retry_after = float(wait) if wait.replace(".", "", 1).isdigit() else None  # type: ignore[attr-defined]
+                error.content = content  # type: ignore[attr-defined]
+                raise error
+            return Response(status, response_headers, content, target)
+        except FetchError as exc:
+            timed_out = "no answer within" in exc.message
+            if not exc.retryable or attempt >= max(1, limits.retries) or (timed_out and not retry_timeouts):
+                if exc.retryable and attempt > 1:
+                    final = FetchError(f"{exc.message} (tried {attempt} times)", status=exc.status)
+                    final.content = getattr(exc, "content", b"")  # type: ignore[attr-defined]
+                    raise final from exc
+                raise
+            delay = getattr(exc, "retry_after", None) or limits.backoff * 2 ** (attempt - 1)
+            sleep(min(delay, 60.0))
+
+
 def fetch(
     url: str,
     limits: Limits,
@@ -132,33 +194,8 @@ def fetch(
     """The body of ``url`` (a form POST when ``data`` is given), or FetchError."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            target = url
-            for _ in range(MAX_REDIRECTS + 1):
-                status, response_headers, content = _once(target, limits, body, headers)
-                if status in (301, 302, 303, 307, 308) and response_headers.get("location"):
-                    target = urllib.parse.urljoin(target, response_headers["location"])
-                    if status == 303:
-                        body, headers = None, {}
-                    continue
-                break
-            else:
-                raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects.")
-            if status == 429 or status >= 500:
-                wait = response_headers.get("retry-after", "")
-                error = FetchError(f"{target}: HTTP {status}.", retryable=True, status=status)
-                error.retry_after = float(wait) if wait.replace(".", "", 1).isdigit() else None  # type: ignore[attr-defined]
-                raise error
-            if status >= 400:
-                raise FetchError(f"{target}: HTTP {status}.", status=status)
-            return content
-        except FetchError as exc:
-            if not exc.retryable or attempt >= max(1, limits.retries):
-                if exc.retryable and attempt > 1:
-                    raise FetchError(f"{exc.message} (tried {attempt} times)", status=exc.status) from exc
-                raise
-            delay = getattr(exc, "retry_after", None) or limits.backoff * 2 ** (attempt - 1)
-            sleep(min(delay, 60.0))
+    method = "POST" if body is not None else "GET"
+    response = request(method, url, limits, body=body, headers=headers, sleep=sleep)
+    if response.status >= 400:
+        raise FetchError(f"{response.url}: HTTP {response.status}.", status=response.status)
+    return response.content

@@ -9,11 +9,11 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 
 from cchub.lib.models import Tracked
+from cchub.lib.storage import private_storage
 from cchub.lib.text import render_markdown
 from cchub.registry.models import Centre, Service
 from cchub.vocab.models import Concept
@@ -47,12 +47,6 @@ DEFAULT_TARGETS: dict[str, tuple[float, float]] = {
     VERY_URGENT: (4, 16),
     TOP: (1, 8),
 }
-
-
-def private_storage() -> FileSystemStorage:
-    """Attachments live under the data directory, outside the web root; a view that checks
-    permissions serves them. (A callable, so that migrations do not record a path.)"""
-    return FileSystemStorage(location=settings.DATA_DIR / "private", base_url=None)
 
 
 class Desk(models.Model):
