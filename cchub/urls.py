@@ -22,6 +22,7 @@ urlpatterns = [
     path("support/", include("cchub.support.urls")),
     path("training/", include("cchub.training.urls")),
     path("landscape/", include("cchub.landscape.urls")),
+    path("onboarding/", include("cchub.onboarding.urls")),
     path("", include("cchub.interop.urls")),
     path("", include("cchub.registry.urls")),
 ]

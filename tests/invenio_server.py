@@ -27,7 +27,9 @@ class Fault:
 class State:
     token: str = "secret-token"
     max_file: int = 1024 * 1024
-    communities: dict[str, str] = field(default_factory=lambda: {"escape2020": "c0ffee00-0000-4000-8000-000000000001"})
+    communities: dict[str, str] = field(
+        default_factory=lambda: {"escape2020": "c0ffee00-0000-4000-8000-000000000001"}
+    )
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
@@ -83,7 +85,9 @@ def _handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:
             if self._fault(method, path):
                 return
             if self.headers.get("Authorization") != f"Bearer {state.token}":
-                self._send(401, {"status": 401, "message": "The server could not verify that you are authorized"})
+                self._send(
+                    401, {"status": 401, "message": "The server could not verify that you are authorized"}
+                )
                 return
             try:
                 self._route(method, path, body)
@@ -100,7 +104,13 @@ def _handler(state: State) -> type[http.server.BaseHTTPRequestHandler]:
                 with state.lock:
                     state.counter += 1
                     rid = f"rec-{state.counter:04d}"
-                state.drafts[rid] = {"record": data, "files": {}, "committed": set(), "doi": "", "review": None}
+                state.drafts[rid] = {
+                    "record": data,
+                    "files": {},
+                    "committed": set(),
+                    "doi": "",
+                    "review": None,
+                }
                 self._send(201, {"id": rid, "links": {"self_html": f"{base}/uploads/{rid}"}, **data})
                 return
             if match and match.group(1) in state.drafts:

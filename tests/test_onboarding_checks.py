@@ -48,13 +48,21 @@ def test_valid_codemeta_2_passes_and_converts_to_zenodo() -> None:
     assert zenodo["title"] == "gammapy-lite"
     assert zenodo["license"] == "bsd-3-clause"
     assert zenodo["publication_date"] == "2026-05-12"
-    assert zenodo["creators"][0] == {"name": "Josiah Carberry", "affiliation": "Observatoire de Paris",
-                                     "orcid": "https://orcid.org/0000-0002-1825-0097"}
-    assert {"name": "Josiah Carberry", "orcid": "https://orcid.org/0000-0002-1825-0097",
-            "type": "ContactPerson"} in zenodo["contributors"]
+    assert zenodo["creators"][0] == {
+        "name": "Josiah Carberry",
+        "affiliation": "Observatoire de Paris",
+        "orcid": "https://orcid.org/0000-0002-1825-0097",
+    }
+    assert {
+        "name": "Josiah Carberry",
+        "orcid": "https://orcid.org/0000-0002-1825-0097",
+        "type": "ContactPerson",
+    } in zenodo["contributors"]
     assert zenodo["grants"] == [{"id": "101129751"}]
     # the only remark: the second author has no ORCID
-    assert lines(report, checks.WARNING) == ['author[1] (Ada Ricci): no ORCID; add "identifier": "https://orcid.org/…"']
+    assert lines(report, checks.WARNING) == [
+        'author[1] (Ada Ricci): no ORCID; add "identifier": "https://orcid.org/…"'
+    ]
 
 
 def test_valid_codemeta_3_passes_where_eossr_alone_would_fail() -> None:
@@ -80,15 +88,19 @@ def test_broken_codemeta_gives_one_actionable_line_per_problem() -> None:
     assert "codeRepository: 'gitlab.example.org/ctools' is not an http(s) address" in errors
     assert any(e.startswith("author[0]: 'Jane Doe' is a plain name") for e in errors)
     assert "author[1]: a Person needs givenName and familyName (only name 'John Smith' is given)" in errors
-    assert ("author[1] (John Smith): 'https://orcid.org/0000-0002-1825-0098' is not a valid ORCID "
-            "(its check digit is wrong)") in errors
+    assert (
+        "author[1] (John Smith): 'https://orcid.org/0000-0002-1825-0098' is not a valid ORCID "
+        "(its check digit is wrong)"
+    ) in errors
     assert any(e.startswith("maintainer: required by the OSSR profile but missing") for e in errors)
     assert any(e.startswith("readme: required by the OSSR profile but missing") for e in errors)
     assert len(errors) == 8
     warnings = lines(report, checks.WARNING)
     assert "programingLanguage: not a CodeMeta 2.0 property; it is not deposited" in warnings
-    assert ("softwareVersion: '1.2' is not a semantic version (MAJOR.MINOR.PATCH, semver.org); "
-            "did you mean 1.2.0?") in warnings
+    assert (
+        "softwareVersion: '1.2' is not a semantic version (MAJOR.MINOR.PATCH, semver.org); "
+        "did you mean 1.2.0?"
+    ) in warnings
     assert report.zenodo is None  # nothing converted from a failing file
 
 
@@ -130,16 +142,23 @@ def test_codemeta_read_from_zip_and_tar_archives() -> None:
     broken = json.loads((DATA / "ossr-broken.json").read_text())
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, content in (("ctools/README.rst", b"ctools"), ("ctools/codemeta.json", json.dumps(broken).encode())):
+        for name, content in (
+            ("ctools/README.rst", b"ctools"),
+            ("ctools/codemeta.json", json.dumps(broken).encode()),
+        ):
             info = tarfile.TarInfo(name)
             info.size = len(content)
             tar.addfile(info, io.BytesIO(content))
     report, document = checks.check_upload("ctools.tar.gz", buffer.getvalue())
     assert not report.passed
-    assert any("the archive has ctools/README.rst: link to it" in line for line in lines(report, checks.ERROR))
+    assert any(
+        "the archive has ctools/README.rst: link to it" in line for line in lines(report, checks.ERROR)
+    )
 
     report, document = checks.check_upload("notes.txt", b"just some text")
-    assert document is None and "neither a JSON file nor a readable .zip or .tar(.gz) archive" in report.text()
+    assert (
+        document is None and "neither a JSON file nor a readable .zip or .tar(.gz) archive" in report.text()
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("src/main.c", "int main(){}")
@@ -165,10 +184,15 @@ def test_licences(value: str, spdx: str, problem: str) -> None:
 
 
 def test_core_metadata_of_a_dataset() -> None:
-    document = {"name": "Gaia DR3 light curves, cleaned", "description": "Cleaned light curves of 10,000 "
-                "variable stars from Gaia DR3, with the quality flags used.", "author": [
-                    {"@type": "Person", "givenName": "Ada", "familyName": "Ricci"}],
-                "license": "CC-BY-4.0", "datePublished": "2026-03-01", "keywords": ["Gaia", "variable stars"]}
+    document = {
+        "name": "Gaia DR3 light curves, cleaned",
+        "description": "Cleaned light curves of 10,000 "
+        "variable stars from Gaia DR3, with the quality flags used.",
+        "author": [{"@type": "Person", "givenName": "Ada", "familyName": "Ricci"}],
+        "license": "CC-BY-4.0",
+        "datePublished": "2026-03-01",
+        "keywords": ["Gaia", "variable stars"],
+    }
     report = checks.check_core(document, "dataset")
     assert report.passed, report.text()
     assert report.zenodo and report.zenodo["upload_type"] == "dataset"
@@ -176,7 +200,11 @@ def test_core_metadata_of_a_dataset() -> None:
     assert report.zenodo["creators"] == [{"name": "Ricci, Ada"}]
     missing = checks.check_core({"name": "x"}, "dataset")
     assert {p.field for p in missing.problems if p.level == checks.ERROR} == {
-        "description", "author", "license", "datePublished"}
+        "description",
+        "author",
+        "license",
+        "datePublished",
+    }
 
 
 def test_fair4rs_assessment_of_software() -> None:
@@ -194,7 +222,9 @@ def test_fair4rs_assessment_of_software() -> None:
     expected = round(100 * (statuses.count("pass") + 0.5 * statuses.count("partial")) / 16, 1)
     assert result.score == expected
 
-    broken = fair.assess(fair.Subject(kind="software", metadata=load("ossr-broken.json"), checks_passed=False))
+    broken = fair.assess(
+        fair.Subject(kind="software", metadata=load("ossr-broken.json"), checks_passed=False)
+    )
     by = {r.metric: r for r in broken.results}
     assert by["F1"].status == "fail" and by["R1.1"].status == "partial" and by["R3"].status == "fail"
     assert broken.score < result.score
@@ -203,11 +233,16 @@ def test_fair4rs_assessment_of_software() -> None:
 def test_override_replaces_a_metric_and_keeps_the_automatic_verdict() -> None:
     subject = fair.Subject(kind="software", metadata=load("ossr-broken.json"), checks_passed=False)
     plain = fair.assess(subject)
-    overridden = fair.assess(subject, {"I1": {"status": "pass", "justification": "Reads FITS, as the README says.",
-                                             "by": "mentor"}})
+    overridden = fair.assess(
+        subject,
+        {"I1": {"status": "pass", "justification": "Reads FITS, as the README says.", "by": "mentor"}},
+    )
     i1 = next(r for r in overridden.results if r.metric == "I1")
     assert i1.status == "pass" and i1.override and i1.override["automatic"] == "fail"
-    assert overridden.score == plain.score + round(100 / 16, 1) or abs(overridden.score - plain.score - 6.25) < 0.1
+    assert (
+        overridden.score == plain.score + round(100 / 16, 1)
+        or abs(overridden.score - plain.score - 6.25) < 0.1
+    )
 
 
 def test_fsf_assessment_of_a_dataset_with_a_landing_page() -> None:
@@ -215,13 +250,25 @@ def test_fsf_assessment_of_a_dataset_with_a_landing_page() -> None:
     <script type="application/ld+json">{"@context": "https://schema.org", "@type": "Dataset",
     "identifier": "https://doi.org/10.5281/zenodo.42", "license": "https://spdx.org/licenses/CC-BY-4.0"}</script>
     </head></html>"""
-    page = parse("https://data.example.org/ds/42", 200, {"link": '<https://data.example.org/ds/42.zip>; rel="item"'}, html)
-    assert page.ok and page.signposting == {"item": ["https://data.example.org/ds/42.zip"],
-                                            "cite-as": ["https://doi.org/10.5281/zenodo.42"]}
-    metadata = {"name": "Light curves", "description": "Cleaned light curves of variable stars.",
-                "author": [{"@type": "Person", "givenName": "Ada", "familyName": "Ricci"}],
-                "encodingFormat": ["text/csv", "application/fits"], "contentSize": "2 GB",
-                "contentUrl": "https://data.example.org/ds/42.zip", "isAccessibleForFree": True}
+    page = parse(
+        "https://data.example.org/ds/42",
+        200,
+        {"link": '<https://data.example.org/ds/42.zip>; rel="item"'},
+        html,
+    )
+    assert page.ok and page.signposting == {
+        "item": ["https://data.example.org/ds/42.zip"],
+        "cite-as": ["https://doi.org/10.5281/zenodo.42"],
+    }
+    metadata = {
+        "name": "Light curves",
+        "description": "Cleaned light curves of variable stars.",
+        "author": [{"@type": "Person", "givenName": "Ada", "familyName": "Ricci"}],
+        "encodingFormat": ["text/csv", "application/fits"],
+        "contentSize": "2 GB",
+        "contentUrl": "https://data.example.org/ds/42.zip",
+        "isAccessibleForFree": True,
+    }
     result = fair.assess(fair.Subject(kind="dataset", metadata=metadata, landing=page))
     by = {r.metric: r for r in result.results}
     assert result.framework == "FAIRsFAIR/F-UJI" and len(by) == 16

@@ -346,7 +346,11 @@ def _fsf_f2(s: Subject) -> tuple[str, str]:
         "keywords": ("keywords",),
         "identifier": ("identifier",),
     }
-    present = [label for label, keys in core.items() if _has(s, *keys) or (label == "identifier" and bool(_identifiers(s)))]
+    present = [
+        label
+        for label, keys in core.items()
+        if _has(s, *keys) or (label == "identifier" and bool(_identifiers(s)))
+    ]
     status = PASS if len(present) == len(core) else PARTIAL if len(present) >= 4 else FAIL
     missing = [label for label in core if label not in present]
     return status, f"{len(present)} of {len(core)} core elements" + (
