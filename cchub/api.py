@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cchub.interop.api import router as eosc_router
 from cchub.lib.api import ApiError, Refused, error_response
+from cchub.onboarding.api import router as onboarding_router
 from cchub.registry.api import router as registry_router
 from cchub.search.api import router as search_router
 from cchub.support.api import router as support_router
@@ -89,3 +90,4 @@ api.add_router("/", support_router)
 api.add_router("/", glossary_router)
 api.add_router("/", training_router)
 api.add_router("/", eosc_router)
+api.add_router("/", onboarding_router)

@@ -86,6 +86,10 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
 
     training, paths = load_training()
     print(f"Demo training: {training.summary()} {paths} learning paths.")
+    from cchub.onboarding.demo import load as load_onboarding
+
+    onboarding = load_onboarding()
+    print(f"Demo onboarding: {onboarding['projects']} projects, {onboarding['outputs']} outputs")
     return 0 if training.ok else 1
 
 
@@ -332,6 +336,75 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_onboarding_check(args: argparse.Namespace) -> int:
+    """Check a codemeta.json (or archive, or another kind's JSON) offline; exit 1 on errors."""
+    import json as json_module
+
+    from cchub.onboarding.checks import check_upload
+
+    path = Path(args.path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    report, _ = check_upload(path.name, data, args.kind)
+    if args.json:
+        print(json_module.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report.text())
+        if args.zenodo and report.zenodo:
+            print(json_module.dumps(report.zenodo, indent=2, ensure_ascii=False))
+    return 0 if report.passed else 1
+
+
+def cmd_onboarding_deposit(args: argparse.Namespace) -> int:
+    from django.contrib.auth import get_user_model
+
+    from cchub.lib.api import Refused
+    from cchub.onboarding import deposit
+    from cchub.onboarding.models import DepositTarget, Output
+
+    output = Output.objects.filter(pk=args.output).first()
+    target = DepositTarget.objects.filter(pk=args.target).first()
+    user = get_user_model().objects.filter(username=args.user).first()
+    if output is None or target is None or user is None:
+        print("No such output, deposit target or user.", file=sys.stderr)
+        return 2
+    try:
+        started = deposit.start(output, target, user)
+    except Refused as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    done = deposit.run(started, progress=lambda text: print(f"  {text}", flush=True))
+    if done.failed:
+        print(f"Deposit failed at step {done.step}: {done.error}", file=sys.stderr)
+        return 1
+    print(f"Deposited: draft {done.record_id}, DOI {done.doi or '-'}; waiting for the community's curators.")
+    return 0
+
+
+def cmd_onboarding_target(args: argparse.Namespace) -> int:
+    from cchub.onboarding.deposit import set_token
+    from cchub.onboarding.models import DepositTarget
+    from cchub.registry.models import Centre
+
+    centre = Centre.objects.filter(slug=args.centre).first()
+    if centre is None:
+        print(f"No centre {args.centre!r}.", file=sys.stderr)
+        return 2
+    target, _ = DepositTarget.objects.update_or_create(
+        centre=centre, name=args.name,
+        defaults={"base_url": args.url, "community": args.community, "allow_private": args.allow_private},
+    )
+    token = sys.stdin.readline().strip() if args.token_stdin else ""
+    if token:
+        set_token(target, token)
+    print(f"Deposit target {target.pk}: {target.name} ({centre.acronym}) {target.base_url}, "
+          f"token {'set' if target.token_encrypted else 'not set'}")
+    return 0
+
+
 def cmd_support_round(args: argparse.Namespace) -> int:
     from cchub.support.workflow import tick
 
@@ -439,6 +512,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=2525)
     p.set_defaults(func=cmd_mail_server)
+    p = sub.add_parser("onboarding", help="onboarding: check metadata offline, deposit, deposit targets")
+    onb = p.add_subparsers(dest="onboarding_command", required=True)
+    q = onb.add_parser("check", help="check a codemeta.json or source archive against the OSSR profile")
+    q.add_argument("path")
+    kinds = ["software", "dataset", "publication", "training", "service"]
+    q.add_argument("--kind", default="software", choices=kinds)
+    q.add_argument("--json", action="store_true", help="print the report as JSON")
+    q.add_argument("--zenodo", action="store_true", help="also print the converted Zenodo metadata")
+    q.set_defaults(func=cmd_onboarding_check)
+    q = onb.add_parser("deposit", help="deposit an approved output now (resumes a failed deposit)")
+    q.add_argument("output", type=int)
+    q.add_argument("--target", type=int, required=True)
+    q.add_argument("--user", required=True, help="the community curator depositing")
+    q.set_defaults(func=cmd_onboarding_deposit)
+    q = onb.add_parser("target", help="add or change a centre's deposit repository (token on stdin)")
+    q.add_argument("--centre", required=True)
+    q.add_argument("--name", required=True)
+    q.add_argument("--url", required=True)
+    q.add_argument("--community", default="")
+    q.add_argument("--allow-private", action="store_true")
+    q.add_argument("--token-stdin", action="store_true")
+    q.set_defaults(func=cmd_onboarding_target)
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from cchub.lib.api import Refused, json_response
 from cchub.lib.text import clean_text, unique_slug
 from cchub.onboarding import checks, deposit, fair, queries, workflow
-from cchub.onboarding.models import Call, DepositTarget, Output, Project, ProjectMember
+from cchub.onboarding.models import STATES, Call, DepositTarget, Output, Project, ProjectMember
 from cchub.registry.models import Centre, Cluster
 
 MAX_UPLOAD = workflow.MAX_FILE
@@ -181,7 +181,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise Refused("There is no submitted deposit to ask about.", status=409)
             state = deposit.refresh(last, user)
             messages.success(
-                request, f"The repository says: {dict(Output._meta.get_field('state').choices)[state]}."
+                request, f"The repository says: {dict(STATES)[state]}."
             )
         else:
             raise Http404
@@ -244,7 +244,7 @@ def new_project(request: HttpRequest) -> HttpResponse:
             errors["mentor_centre"] = "You may only create projects mentored by a centre you curate."
         if values.get("lead") and lead is None:
             errors["lead"] = "No user has this name."
-        if not errors:
+        if not errors and call is not None:
             made = Project.objects.create(
                 slug=unique_slug(Project, acronym),
                 call=call,
@@ -254,7 +254,7 @@ def new_project(request: HttpRequest) -> HttpResponse:
                 mentor_centre=centre,
                 cluster=Cluster.objects.filter(slug=values.get("cluster", "")).first(),
                 community=clean_text(values.get("community", ""))[:100],
-                mentor=request.user,
+                mentor=request.user,  # type: ignore[misc]
                 summary=clean_text(values.get("summary", "")),
             )
             if lead is not None:
