@@ -70,7 +70,7 @@ PROJECTS: list[tuple[str, str, str, str, list[tuple[str, str, dict[str, Any], st
     ),
     (
         "envri",
-        "envri-fair",
+        "envri-cc",
         "AIRFLUX",
         "Open fluxes from atmospheric stations",
         [
@@ -97,7 +97,7 @@ PROJECTS: list[tuple[str, str, str, str, list[tuple[str, str, dict[str, Any], st
         ],
     ),
     (
-        "ssh",
+        "sshoc",
         "sshoc-cc",
         "TEXTLAB",
         "Shared text-mining workflows for the humanities",
