@@ -44,3 +44,5 @@ shot landscape 1280 1400 /landscape/
 shot landscape-coverage 1280 1200 /landscape/coverage/
 shot landscape-gaps 1280 1200 /landscape/gaps/
 shot landscape-phone 390 1400 /landscape/
+shot onboarding 1280 1000 /onboarding/
+staff onboarding-output 1280 1600 /onboarding/outputs/2/

@@ -22,6 +22,7 @@ from cchub.lib.validators import normalise_orcid, orcid_checksum_ok
 from cchub.onboarding import licences, ossr
 
 ERROR, WARNING, INFO = "error", "warning", "info"
+LEVELS = (ERROR, WARNING, INFO)
 
 SOFTWARE, DATASET, PUBLICATION, TRAINING, SERVICE = (
     "software",
@@ -118,7 +119,7 @@ class Report:
             "passed": self.passed,
             "errors": self.count(ERROR),
             "warnings": self.count(WARNING),
-            "problems": [asdict(p) for p in self.problems],
+            "problems": [asdict(p) for p in sorted(self.problems, key=lambda p: LEVELS.index(p.level))],
             "zenodo": self.zenodo,
         }
 
