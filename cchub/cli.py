@@ -516,8 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
     onb = p.add_subparsers(dest="onboarding_command", required=True)
     q = onb.add_parser("check", help="check a codemeta.json or source archive against the OSSR profile")
     q.add_argument("path")
-    kinds = ["software", "dataset", "publication", "training", "service"]
-    q.add_argument("--kind", default="software", choices=kinds)
+    from cchub.onboarding.checks import KINDS
+
+    q.add_argument("--kind", default="software", choices=[kind for kind, _ in KINDS])
     q.add_argument("--json", action="store_true", help="print the report as JSON")
     q.add_argument("--zenodo", action="store_true", help="also print the converted Zenodo metadata")
     q.set_defaults(func=cmd_onboarding_check)

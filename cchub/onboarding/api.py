@@ -107,11 +107,7 @@ def read_output(request: HttpRequest, pk: int) -> HttpResponse:
 def check_metadata(request: HttpRequest, payload: CheckIn) -> HttpResponse:
     if payload.kind not in dict(checks.KINDS):
         raise Refused(f"kind must be one of {', '.join(dict(checks.KINDS))}", field="kind", status=422)
-    if payload.kind == checks.SOFTWARE:
-        report = checks.check_codemeta(payload.metadata)
-    else:
-        report = checks.check_core(payload.metadata, payload.kind)
-    return json_response(report.as_dict())
+    return json_response(checks.check_document(payload.metadata, payload.kind).as_dict())
 
 
 @router.put("/onboarding/outputs/{pk}/metadata", summary="Replace the metadata (the team)", auth=token_auth)

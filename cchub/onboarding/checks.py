@@ -430,9 +430,9 @@ def check_zenodo(report: Report, zenodo: dict[str, Any]) -> None:
         report.add(WARNING, "license", "Zenodo will record the licence as 'other-closed'")
 
 
-def check_core(document: dict[str, Any], kind: str) -> Report:
+def check_core(document: dict[str, Any], kind: str, report: Report | None = None) -> Report:
     """The core descriptive metadata of a dataset, publication, training material or service."""
-    report = Report(kind=kind, checker=ossr.checker_version())
+    report = report or Report(kind=kind, checker=ossr.checker_version())
     for key in CORE_REQUIRED:
         if key not in document or document[key] in ("", [], None):
             report.add(ERROR, key, "required but missing")
@@ -560,7 +560,7 @@ def check_upload(name: str, data: bytes, kind: str = SOFTWARE) -> tuple[Report, 
     report = Report(kind=kind, checker=ossr.checker_version())
     raw: bytes | None = data
     readmes: list[str] = []
-    if data.lstrip()[:1] not in (b"{", b"["):
+    if not is_json(data):
         raw, where, readmes = codemeta_from_archive(name, data)
         if raw is None:
             report.add(ERROR, "", where)
@@ -569,14 +569,21 @@ def check_upload(name: str, data: bytes, kind: str = SOFTWARE) -> tuple[Report, 
     document = parse_json(raw or b"", report)
     if document is None:
         return report, None
-    if kind == SOFTWARE:
-        check_codemeta(document, report)
-        if readmes and "readme" not in document:
-            for problem in report.problems:
-                if problem.field == "readme":
-                    problem.message += f" (the archive has {readmes[0]}: link to it)"
-    else:
-        core = check_core(document, kind)
-        report.problems += core.problems
-        report.zenodo = core.zenodo
+    check_document(document, kind, report)
+    if readmes and "readme" not in document:
+        for problem in report.problems:
+            if problem.field == "readme":
+                problem.message += f" (the archive has {readmes[0]}: link to it)"
     return report, document
+
+
+def check_document(document: dict[str, Any], kind: str, report: Report | None = None) -> Report:
+    """The checks for an output of ``kind``: CodeMeta for software, core fields otherwise."""
+    if kind == SOFTWARE:
+        return check_codemeta(document, report)
+    return check_core(document, kind, report)
+
+
+def is_json(data: bytes) -> bool:
+    """Does an upload look like a JSON document (rather than an archive)?"""
+    return data.lstrip()[:1] in (b"{", b"[")

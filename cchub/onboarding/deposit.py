@@ -139,10 +139,7 @@ def _person(creator: dict[str, Any]) -> dict[str, Any]:
 
 def zenodo_metadata(output: Output) -> dict[str, Any]:
     """The output's Zenodo deposit metadata (eossr's conversion for software)."""
-    if output.kind == checks.SOFTWARE:
-        report = checks.check_codemeta(output.metadata)
-    else:
-        report = checks.check_core(output.metadata, output.kind)
+    report = checks.check_document(output.metadata, output.kind)
     if not report.passed or report.zenodo is None:
         first = next((p.line() for p in report.problems if p.level == checks.ERROR), "")
         raise DepositFailed(f"The metadata no longer passes its checks: {first}")
@@ -191,7 +188,7 @@ def invenio_record(output: Output, has_files: bool) -> dict[str, Any]:
 
 def start(output: Output, target: DepositTarget, user: Any) -> Deposit:
     """Begin (or resume) the deposit of an approved output; the steps run in ``run``."""
-    workflow._require(workflow.is_curator(user), "Only community curators deposit.")
+    workflow.require(workflow.is_curator(user), "Only community curators deposit.")
     if output.state != APPROVED:
         raise workflow.Refused("Only an approved output is deposited.", status=409)
     if not target.community:

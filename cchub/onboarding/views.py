@@ -155,7 +155,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
             return _back(item, "fair")
         elif action == "assess":
-            workflow._require(
+            workflow.require(
                 workflow.rights(user, item)["assess"], "Only those taking part assess the output."
             )
             from cchub.onboarding.tasks import assess_output
@@ -173,7 +173,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             deposit_run.enqueue(started.pk)
             messages.success(request, f"Deposit to {target.name} started; its steps appear below.")
         elif action == "refresh":
-            workflow._require(
+            workflow.require(
                 workflow.rights(user, item)["refresh_deposit"], "Only community curators do this."
             )
             last = item.deposits.filter(step="submitted").first()

@@ -119,7 +119,7 @@ def rights(user: Any, output: Output) -> dict[str, bool]:
     }
 
 
-def _require(allowed: bool, message: str) -> None:
+def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise Refused(message, status=403)
 
@@ -168,7 +168,7 @@ def announce(output: Output, event: str, body: str = "") -> None:
 
 
 def create_output(user: Any, project: Project, kind: str, title: str, landing_url: str = "") -> Output:
-    _require(
+    require(
         is_team(user, project) or may_manage_project(user, project),
         "Only the project's team, its mentor or a curator adds outputs.",
     )
@@ -212,10 +212,7 @@ def _record_check(output: Output, user: Any, report: checks.Report) -> CheckRun:
 
 def check(output: Output, user: Any = None) -> CheckRun:
     """Check the output's current metadata and record the run."""
-    if output.kind == checks.SOFTWARE:
-        report = checks.check_codemeta(output.metadata)
-    else:
-        report = checks.check_core(output.metadata, output.kind)
+    report = checks.check_document(output.metadata, output.kind)
     with transaction.atomic():
         return _record_check(output, user, report)
 
@@ -226,7 +223,7 @@ def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def set_metadata(output: Output, user: Any, document: dict[str, Any], note: str = "") -> CheckRun:
     """Replace the output's metadata (team only, while it may be edited) and check it."""
-    _require(is_team(user, output.project), "Only the project's team edits its metadata.")
+    require(is_team(user, output.project), "Only the project's team edits its metadata.")
     if output.state not in EDITABLE:
         raise Refused(
             f"The metadata cannot change while the output is {output.get_state_display().lower()}.",
@@ -250,7 +247,7 @@ def upload(output: Output, user: Any, name: str, data: bytes) -> tuple[CheckRun 
     """Take an uploaded codemeta.json, a source archive holding one, or (other kinds) a
     JSON metadata file: the report, and the check run when the metadata could be read
     (it then replaces the output's metadata). Archives are also kept as the output's files."""
-    _require(is_team(user, output.project), "Only the project's team uploads its files and metadata.")
+    require(is_team(user, output.project), "Only the project's team uploads its files and metadata.")
     if len(data) > MAX_FILE:
         raise Refused(f"{name} is larger than {MAX_FILE // 1048576} MB.", field="file", status=413)
     report, document = checks.check_upload(name, data, output.kind)
@@ -258,13 +255,13 @@ def upload(output: Output, user: Any, name: str, data: bytes) -> tuple[CheckRun 
         return None, report
     with transaction.atomic():
         run = set_metadata(output, user, document, note=f"from {name}")
-        if data.lstrip()[:1] not in (b"{", b"["):
+        if not checks.is_json(data):
             add_file(output, user, name, data)
     return run, report
 
 
 def add_file(output: Output, user: Any, name: str, data: bytes) -> OutputFile:
-    _require(is_team(user, output.project), "Only the project's team uploads its files.")
+    require(is_team(user, output.project), "Only the project's team uploads its files.")
     if output.state not in EDITABLE:
         raise Refused("Files cannot change while the output is in review or deposited.", status=409)
     if len(data) > MAX_FILE:
@@ -334,7 +331,7 @@ def assess(output: Output, user: Any = None, read_landing: bool = True) -> Asses
 
 def override(output: Output, user: Any, metric: str, status: str, justification: str) -> Assessment:
     """A mentor's (or curator's) judgement on one metric; the output is assessed again."""
-    _require(may_review(user, output), "Only the mentor or a curator overrides a FAIR metric.")
+    require(may_review(user, output), "Only the mentor or a curator overrides a FAIR metric.")
     if metric not in fair.metric_ids(output.kind):
         raise Refused(f"'{metric}' is not a metric of this output's framework.", field="metric")
     if status not in (*fair.STATUSES, "withdraw"):
@@ -358,7 +355,7 @@ def override(output: Output, user: Any, metric: str, status: str, justification:
 def submit(output: Output, user: Any) -> Output:
     """The team submits (or resubmits): the checks run; passing outputs wait for review
     (or, when resubmitted, go back to their reviewers)."""
-    _require(is_team(user, output.project), "Only the project's team submits its outputs.")
+    require(is_team(user, output.project), "Only the project's team submits its outputs.")
     if output.state not in {DRAFT, CHECKS_FAILED, CHANGES_REQUESTED}:
         raise Refused(
             f"An output that is {output.get_state_display().lower()} cannot be submitted.", status=409
@@ -376,7 +373,7 @@ def submit(output: Output, user: Any) -> Output:
 
 
 def start_review(output: Output, user: Any, reviewers: list[Any]) -> Output:
-    _require(may_review(user, output), "Only the mentor or a curator starts the review.")
+    require(may_review(user, output), "Only the mentor or a curator starts the review.")
     if output.state != CHECKS_PASSED:
         raise Refused("The review starts once the checks have passed.", status=409)
     with transaction.atomic():
@@ -394,7 +391,7 @@ def start_review(output: Output, user: Any, reviewers: list[Any]) -> Output:
 
 
 def request_changes(output: Output, user: Any, body: str) -> Output:
-    _require(may_review(user, output), "Only the reviewers request changes.")
+    require(may_review(user, output), "Only the reviewers request changes.")
     if output.state not in REVIEWING:
         raise Refused("Changes are requested during the review.", status=409)
     body = clean_text(body)
@@ -406,7 +403,7 @@ def request_changes(output: Output, user: Any, body: str) -> Output:
 
 
 def approve(output: Output, user: Any, body: str = "") -> Output:
-    _require(is_curator(user), "Only community curators approve.")
+    require(is_curator(user), "Only community curators approve.")
     if output.state not in REVIEWING:
         raise Refused("Only an output in review can be approved.", status=409)
     if not output.checks_passed:
@@ -417,7 +414,7 @@ def approve(output: Output, user: Any, body: str = "") -> Output:
 
 
 def decline(output: Output, user: Any, reasons: str) -> Output:
-    _require(is_curator(user), "Only community curators decline.")
+    require(is_curator(user), "Only community curators decline.")
     if output.state in FINAL or output.state == DRAFT:
         raise Refused(
             f"An output that is {output.get_state_display().lower()} cannot be declined.", status=409
@@ -452,7 +449,7 @@ def record_included(output: Output, user: Any, accepted: bool, note: str = "") -
 def comment(
     output: Output, user: Any, body: str, field: str = "", check_run: CheckRun | None = None
 ) -> Event:
-    _require(takes_part(user, output), "Only the team, the mentor and the curators comment.")
+    require(takes_part(user, output), "Only the team, the mentor and the curators comment.")
     body = clean_text(body)
     if not body:
         raise Refused("The comment is empty.", field="body")
