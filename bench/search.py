@@ -280,7 +280,7 @@ def raw_floor(mix: list[tuple[str, dict[str, list[str]]]]) -> list[float]:
             else:
                 match = " AND ".join(f'"{w}"' for w in words)
                 cur.execute(
-                    "SELECT rowid, bm25(search_fts, 25.0, 5.0, 1.0) AS s FROM search_fts "
+                    "SELECT rowid, bm25(search_fts, 25.0, 5.0, 1.0, 0.0) AS s FROM search_fts "
                     "WHERE search_fts MATCH %s ORDER BY s LIMIT 20",
                     [match],
                 )

@@ -170,6 +170,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 TASKS_INLINE = env_bool("CCHUB_TASKS_INLINE", False)
 # Hybrid keyword + semantic search when the `semantic` extra is installed.
 SEMANTIC_SEARCH = env_bool("CCHUB_SEMANTIC", True)
+# SQLite: from this many documents, relevance searches do bounded work (cchub/search/bounded.py).
+SEARCH_BOUNDED_FROM = int(os.environ.get("CCHUB_SEARCH_BOUNDED_FROM", "200000"))
 TASKS = {
     "default": {
         "BACKEND": (

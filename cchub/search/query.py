@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from cchub.search import bounded
 from cchub.search import semantic as vectors
 from cchub.search.index import FACET_LABELS, TYPES, WORD, load_types
 from cchub.search.models import Document, Term, ZeroResultQuery
@@ -35,7 +36,7 @@ STOPWORDS = frozenset("""
 SYNONYM_CACHE_KEY = "cchub-search-synonyms"
 # Field weights: title, keywords, body. FTS5 takes them as BM25 column weights; PostgreSQL's
 # ts_rank takes {D, C, B, A} = {unused, body, keywords, title}.
-FTS5_WEIGHTS = "25.0, 5.0, 1.0"
+FTS5_WEIGHTS = "25.0, 5.0, 1.0, 0.0"  # the fourth column holds facet tags
 TS_WEIGHTS = "{0.02, 0.1, 0.3, 1.0}"
 
 
@@ -141,9 +142,17 @@ FTS5 = Dialect(phrase=lambda words, prefix: '"' + " ".join(words) + '"' + ("*" i
 TSQUERY = Dialect(phrase=_ts_phrase, all_of=" & ", any_of=" | ")
 
 
-def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None = None) -> str:
-    """The engine's query for ``terms``: each term (its words, or a synonym) as one group."""
+def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None = None,
+                 loose_synonyms: bool = False) -> str:
+    """The engine's query for ``terms``: each term (its words, or a synonym) as one group.
+    ``loose_synonyms``: a synonym of several words matches them anywhere in the record, not
+    only side by side (no positions to read: bounded search on large indexes)."""
     d = dialect or (TSQUERY if connection.vendor == "postgresql" else FTS5)
+
+    def synonym(words: list[str]) -> str:
+        if loose_synonyms and len(words) > 1:
+            return "(" + d.all_of.join(d.phrase([w], False) for w in words) + ")"
+        return d.phrase(words, False)
 
     def own(t: QueryTerm) -> str:
         if t.phrase or len(t.words) == 1:
@@ -151,7 +160,7 @@ def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None
         last = len(t.words) - 1
         return "(" + d.all_of.join(d.phrase([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
 
-    groups = ["(" + d.any_of.join([own(t)] + [d.phrase(a, False) for a in t.alternatives]) + ")"
+    groups = ["(" + d.any_of.join([own(t)] + [synonym(a) for a in t.alternatives]) + ")"
               for t in terms]
     return (d.any_of if any_term else d.all_of).join(groups)
 
@@ -178,7 +187,7 @@ class Plan:
                 match = "d.id IN (SELECT id FROM temp.search_hits)"
             else:
                 match = "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
-                params.append(self.match)
+                params.append(bounded.text_expr(self.match))
             if self.also_ids:
                 match = f"({match} OR d.id IN ({', '.join(['%s'] * len(self.also_ids))}))"
                 params.extend(self.also_ids)
@@ -213,7 +222,7 @@ def _materialise(plan: Plan) -> Plan:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")
         cur.execute("DELETE FROM temp.search_hits")
         cur.execute("INSERT INTO temp.search_hits SELECT rowid FROM search_fts WHERE search_fts MATCH %s",
-                    [plan.match])
+                    [bounded.text_expr(plan.match)])
     plan.materialised = True
     return plan
 
@@ -239,7 +248,7 @@ def _ranked(plan: Plan, match: str, offset: int, limit: int) -> list[tuple[int, 
         sql = (f"SELECT d.id, -bm25(search_fts, {FTS5_WEIGHTS}) AS score FROM search_fts "
                "JOIN search_document d ON d.id = search_fts.rowid "
                f"WHERE search_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
-        rows = _rows(sql, [match, *params, limit, offset])
+        rows = _rows(sql, [bounded.text_expr(match), *params, limit, offset])
     return [(r[0], float(r[1])) for r in rows]
 
 
@@ -324,6 +333,7 @@ class Results:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     relaxed: bool = False
+    total_exact: bool = True  # False: an estimate (large SQLite index, broad query)
     facets_exact: bool = True
     suggestion: str | None = None
     synonyms_used: dict[str, list[str]] = field(default_factory=dict)
@@ -356,24 +366,55 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     if len(q or "") > MAX_QUERY:
         raise QueryError(f"the query is longer than {MAX_QUERY} characters")
     terms = expand(parse(q))
-    render = render_query
+    hybrid = bool(terms) and sort == "relevance" and (
+        semantic if semantic is not None else settings.SEMANTIC_SEARCH and vectors.available())
+    offset = (page - 1) * page_size
+    match = render_query(terms, any_term=False) if terms else None
+    if not hybrid and bounded.applies(match, sort):
+        return _bounded(q, terms, types, filters, page, page_size, log)
     bare = [QueryTerm(t.words, t.prefix, t.phrase) for t in terms]
-    plan = _materialise(Plan(render(terms, any_term=False) if terms else None, types, filters,
-                             render(bare, any_term=False) if terms else None))
+    plan = _materialise(Plan(match, types, filters, render_query(bare, any_term=False) if terms else None))
     total = _count(plan)
     relaxed = False
     if total == 0 and len(terms) > 1:
-        plan = _materialise(Plan(render(terms, any_term=True), types, filters, render(bare, any_term=True)))
+        plan = _materialise(Plan(render_query(terms, any_term=True), types, filters,
+                                 render_query(bare, any_term=True)))
         total = _count(plan)
         relaxed = total > 0
-    offset = (page - 1) * page_size
     keyword_total = total
-    hybrid = terms and sort == "relevance" and (
-        semantic if semantic is not None else settings.SEMANTIC_SEARCH and vectors.available())
     if hybrid:
         ranked, total = _hybrid(q, plan, offset, page_size)
     else:
         ranked = _page(plan, sort, offset, page_size) if total else []
+    facets, facets_exact = _facet_counts(plan, facet_names(types), total)
+    return _results(q, terms, types, filters, page, page_size, log, ranked, total, keyword_total,
+                    facets, facets_exact=facets_exact, relaxed=relaxed)
+
+
+def _bounded(q: str, terms: list[QueryTerm], types: list[str], filters: dict[str, list[str]],
+             page: int, page_size: int, log: bool) -> Results:
+    """A large SQLite index: see search.bounded. All terms must match, then any."""
+    names = facet_names(types)
+    typed = bounded.complete(terms)
+    exprs = [render_query([t], any_term=False, dialect=FTS5, loose_synonyms=True) for t in typed]
+    offset = (page - 1) * page_size
+    found = bounded.search(terms, render_query(typed, any_term=False, dialect=FTS5, loose_synonyms=True),
+                           exprs, types, filters, names, offset, page_size)
+    relaxed = False
+    if found.total == 0 and len(terms) > 1:
+        found = bounded.search(terms, render_query(typed, any_term=True, dialect=FTS5, loose_synonyms=True),
+                               exprs, types,
+                               filters, names, offset, page_size, all_terms=False)
+        relaxed = found.total > 0
+    return _results(q, terms, types, filters, page, page_size, log, found.ranked, found.total, found.total,
+                    found.facets, facets_exact=found.facets_exact, relaxed=relaxed,
+                    total_exact=found.total_exact)
+
+
+def _results(q: str, terms: list[QueryTerm], types: list[str], filters: dict[str, list[str]], page: int,
+             page_size: int, log: bool, ranked: list[tuple[int, float]], total: int, keyword_total: int,
+             facets: dict[str, list[tuple[str, int]]], *, facets_exact: bool, relaxed: bool,
+             total_exact: bool = True) -> Results:
     docs = Document.objects.in_bulk([pk for pk, _ in ranked])
     words = [w for t in terms for w in t.words] + [w for t in terms for a in t.alternatives for w in a]
     hits = [Hit(d.doc_type, d.object_id, d.title, d.url, score, snippet(d.body or d.keywords, words),
@@ -383,10 +424,10 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     suggestion = suggest(terms, types, filters) if terms and keyword_total == 0 else None
     if total == 0 and terms and log:
         ZeroResultQuery.objects.create(query=q[:500], doc_types=types, filters=filters)
-    facets, facets_exact = _facet_counts(plan, facet_names(types), total)
     return Results(
         query=q, total=total, page=page, page_size=page_size, hits=hits,
         facets=facets, facets_exact=facets_exact, relaxed=relaxed, suggestion=suggestion,
+        total_exact=total_exact,
         synonyms_used={t.text: [" ".join(a) for a in t.alternatives] for t in terms if t.alternatives},
     )
 

@@ -1,0 +1,363 @@
+"""Bounded search for large SQLite indexes: work per query that does not grow with the index.
+
+On a small index FTS5 ranks every match with its own ``bm25()``. On a large one that costs
+too much for broad queries: ``bm25()`` first reads the whole doclist of every query term to
+count the documents that contain it (34 ms for a word found in 99 % of a million records),
+and ranking means scoring every match. Above ``settings.SEARCH_BOUNDED_FROM`` documents a
+relevance search on SQLite therefore
+
+* walks the newest ``WALK`` matches, facet filters included (they are FTS5 tokens, see
+  ``index.tag``), and the newest ``TITLE_WALK`` matches with every term in the title;
+* ranks those candidates with BM25F in Python: title and keywords scored by their term
+  frequencies and lengths, the body credited once for a term found only there, each term
+  weighted by its IDF from document frequencies kept in a small per-process cache;
+* counts exactly up to ``WALK`` matches; beyond, estimates the total from how far the walk
+  reached into the id range (``Results.total_exact`` is then false), and estimates the facet
+  counts from the walked sample in the same proportion.
+
+Pages past the ranked candidates continue with the older matches, newest first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models.functions import Length
+
+from cchub.search.index import WORD, tag
+
+WALK = 300
+TITLE_WALK = 100
+K1, B = 1.2, 0.75
+FIELD_WEIGHTS = {"title": 25.0, "keywords": 5.0, "body": 1.0}
+_DF_CACHE: dict[str, tuple[float, int]] = {}
+_DF_TTL = 600.0
+_RANGE: list[Any] = [0.0, (0, 0)]
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def id_range() -> tuple[int, int]:
+    """Lowest and highest document id (cached for a minute): the index's extent."""
+    if time.monotonic() - _RANGE[0] > 60:
+        lo, hi = _rows("SELECT MIN(id), MAX(id) FROM search_document", [])[0]
+        _RANGE[:] = [time.monotonic(), (lo or 0, hi or 0)]
+    return _RANGE[1]  # type: ignore[no-any-return]
+
+
+def applies(match: str | None, sort: str) -> bool:
+    if connection.vendor != "sqlite" or match is None or sort != "relevance":
+        return False
+    lo, hi = id_range()
+    return bool(hi) and hi - lo + 1 >= settings.SEARCH_BOUNDED_FROM
+
+
+def filter_expr(types: list[str], filters: dict[str, list[str]], skip: str | None = None) -> str:
+    """Facet selections as FTS5 terms: OR inside a facet, AND across facets."""
+    groups = [("type", types)] + list(filters.items())
+    parts = ['(' + " OR ".join(f'"{tag(name, v)}"' for v in values) + ')'
+             for name, values in groups if values and name != skip]
+    return " AND ".join(parts)
+
+
+def text_expr(match: str) -> str:
+    """The user's words need no column filter: tags are digits no one types (and a column
+    filter would make FTS5 read every match's positions)."""
+    return match
+
+
+def _and(*parts: str) -> str:
+    return " AND ".join(f"({p})" for p in parts if p)
+
+
+def walk(expr: str, limit: int, before: int | None = None, offset: int = 0) -> list[int]:
+    """Ids of the newest matches of ``expr`` (older than ``before``), newest first; FTS5 stops
+    reading doclists once ``limit`` are found."""
+    sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
+    params: list[Any] = [expr]
+    if before is not None:
+        sql += " AND rowid < %s"
+        params.append(before)
+    return [r[0] for r in _rows(sql + " ORDER BY rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset])]
+
+
+COMPLETIONS = 8
+
+
+def completions(word: str) -> list[str]:
+    """Whole indexed words that start with ``word``, shortest first."""
+    from cchub.search.models import Term
+
+    return list(Term.objects.filter(term__startswith=word).order_by(Length("term"), "term")
+                .values_list("term", flat=True)[:COMPLETIONS])
+
+
+def complete(terms: list[Any]) -> list[Any]:
+    """The word being typed as the words it may become. FTS5 answers a prefix longer than its
+    prefix indexes (2 and 3 letters) by merging the doclists of every word that starts with
+    it before returning anything (60 ms for "data*" at a million records); an OR of whole
+    words is read lazily and stops with the walk."""
+    done = []
+    for term in terms:
+        word = term.words[-1]
+        if term.prefix and len(word) > 3:
+            found = [w for w in completions(word) if w != word]
+            term = replace(term, prefix=False, alternatives=[
+                *term.alternatives, *([*term.words[:-1], w] for w in found)])
+        done.append(term)
+    return done
+
+
+def estimate(ids: list[int], limit: int) -> tuple[int, bool]:
+    """How many match, from a walk of at most ``limit`` + 1: exact when the walk ended,
+    otherwise scaled by the share of the id range the walk covered."""
+    if len(ids) <= limit:
+        return len(ids), True
+    lo, hi = id_range()
+    covered = max(1, hi - ids[limit - 1] + 1) / max(1, hi - lo + 1)
+    return max(limit + 1, min(hi - lo + 1, round(limit / covered))), False
+
+
+def document_frequency(expr: str) -> int:
+    now = time.monotonic()
+    cached = _DF_CACHE.get(expr)
+    if cached and now - cached[0] < _DF_TTL:
+        return cached[1]
+    if len(_DF_CACHE) > 20_000:
+        _DF_CACHE.clear()
+    df, _ = estimate(walk(text_expr(expr), 2001), 2000)
+    _DF_CACHE[expr] = (now, df)
+    return df
+
+
+# ------------------------------------------------------------------------- scoring
+
+
+AVERAGE_BODY = 60.0  # tokens; bodies are read only for the best candidates
+SYNONYM_SHARE = 0.5  # a term found only through a synonym counts half
+
+
+def _key(token: str) -> str:
+    """A light stand-in for the index's Porter stems: the first six letters, or a short
+    word without its plural s."""
+    if len(token) >= 6:
+        return token[:6]
+    return token[:-1] if len(token) > 3 and token.endswith("s") else token
+
+
+@dataclass
+class Field:
+    tokens: list[str]
+    keys: Counter[str]
+
+    @classmethod
+    def of(cls, text: str) -> Field:
+        tokens = WORD.findall(text.lower())
+        return cls(tokens, Counter(map(_key, tokens)))
+
+    @property
+    def length(self) -> int:
+        return len(self.tokens)
+
+    def frequency(self, words: list[str], prefix: bool) -> int:
+        """How often the words occur (the least frequent of them); the last one as a prefix."""
+        last = len(words) - 1
+        counts = [sum(1 for t in self.tokens if t.startswith(w)) if prefix and i == last
+                  else self.keys.get(_key(w), 0) for i, w in enumerate(words)]
+        return min(counts) if counts else 0
+
+
+def _saturate(tf: int, length: int, average: float) -> float:
+    return tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / max(average, 1.0)))
+
+
+def idf(df: int, n: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+@dataclass
+class Candidate:
+    """A walked match: its facets at once, its text read and tokenised only when ranked."""
+
+    doc_id: int
+    doc_type: str
+    facets: dict[str, list[str]]
+    title_text: str = ""
+    keywords_text: str = ""
+    body_text: str | None = None
+
+    @cached_property
+    def title(self) -> Field:
+        return Field.of(self.title_text)
+
+    @cached_property
+    def keywords(self) -> Field:
+        return Field.of(self.keywords_text)
+
+    @cached_property
+    def body(self) -> Field:
+        if self.body_text is None:
+            self.body_text = _rows("SELECT body FROM search_document WHERE id = %s", [self.doc_id])[0][0]
+        return Field.of(self.body_text or "")
+
+
+def _fetch(ids: Iterable[int], text: bool = True) -> dict[int, Candidate]:
+    ids = list(ids)
+    found: dict[int, Candidate] = {}
+    columns = "id, doc_type, facets" + (", title, keywords" if text else "")
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        for pk, doc_type, facets, *texts in _rows(
+                f"SELECT {columns} FROM search_document WHERE id IN (" + ", ".join(["%s"] * len(chunk)) + ")",
+                chunk):
+            values = json.loads(facets) if isinstance(facets, str) else facets or {}
+            found[pk] = Candidate(pk, doc_type, values, *texts)
+    return found
+
+
+def _read_bodies(candidates: list[Candidate]) -> None:
+    missing = [c for c in candidates if c.body_text is None]
+    for start in range(0, len(missing), 900):
+        chunk = {c.doc_id: c for c in missing[start:start + 900]}
+        for pk, body in _rows("SELECT id, body FROM search_document WHERE id IN ("
+                              + ", ".join(["%s"] * len(chunk)) + ")", list(chunk)):
+            chunk[pk].body_text = body or ""
+
+
+class Scorer:
+    """BM25F: each term's IDF times the field-weighted, length-normalised saturation of its
+    frequency in title, keywords and body; synonyms count when the term itself is absent."""
+
+    def __init__(self, terms: list[Any], exprs: list[str], candidates: list[Candidate]) -> None:
+        lo, hi = id_range()
+        n = max(1, hi - lo + 1)
+        self.terms = terms
+        self.weights = [idf(document_frequency(e), n) for e in exprs]
+        count = max(1, len(candidates))
+        self.average = {"title": sum(c.title.length for c in candidates) / count,
+                        "keywords": sum(c.keywords.length for c in candidates) / count,
+                        "body": AVERAGE_BODY}
+
+    def _fields(self, c: Candidate, with_body: bool) -> list[tuple[str, Field]]:
+        return [("title", c.title), ("keywords", c.keywords)] + ([("body", c.body)] if with_body else [])
+
+    def _part(self, c: Candidate, words: list[str], prefix: bool, with_body: bool) -> float:
+        return sum(FIELD_WEIGHTS[name] * _saturate(f.frequency(words, prefix), f.length, self.average[name])
+                   for name, f in self._fields(c, with_body))
+
+    def score(self, c: Candidate, with_body: bool, present: bool) -> float:
+        """``present``: every term is known to occur (all terms were required), so a term
+        missing from the fields scored is credited once in the body without reading it."""
+        total = 0.0
+        for term, weight in zip(self.terms, self.weights, strict=True):
+            part = self._part(c, term.words, term.prefix, with_body)
+            if not part:
+                synonyms = [self._part(c, alt, False, with_body) for alt in term.alternatives]
+                part = SYNONYM_SHARE * max(synonyms, default=0.0)
+            if not part and present and not with_body:
+                part = FIELD_WEIGHTS["body"]
+            total += weight * part
+        return total
+
+
+def rank(terms: list[Any], exprs: list[str], candidates: list[Candidate], all_terms: bool,
+         depth: int) -> list[tuple[int, float]]:
+    """Score every candidate on title and keywords (and body when not every term is known to
+    occur), then the best ``depth`` again with their body."""
+    scorer = Scorer(terms, exprs, candidates)
+
+    def order(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        return sorted(scored, key=lambda item: (-item[1], -item[0]))
+
+    by_id = {c.doc_id: c for c in candidates}
+    if not all_terms:
+        _read_bodies(candidates)
+    first = order([(c.doc_id, scorer.score(c, with_body=not all_terms, present=all_terms))
+                   for c in candidates])
+    if not all_terms:
+        return first
+    _read_bodies([by_id[i] for i, _ in first[:depth]])
+    head = order([(i, scorer.score(by_id[i], with_body=True, present=True)) for i, _ in first[:depth]])
+    return head + first[depth:]
+
+
+# ------------------------------------------------------------------------- one search
+
+
+@dataclass
+class Outcome:
+    ranked: list[tuple[int, float]]
+    total: int
+    total_exact: bool
+    facets: dict[str, list[tuple[str, int]]]
+    facets_exact: bool
+
+
+def _count_facets(sample: Iterable[Candidate], names: list[str]) -> Counter[tuple[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for c in sample:
+        for name in names:
+            values = [c.doc_type] if name == "type" else c.facets.get(name, [])
+            counts.update((name, str(v)) for v in dict.fromkeys(values) if v)
+    return counts
+
+
+def search(terms: list[Any], match: str, term_exprs: list[str], types: list[str],
+           filters: dict[str, list[str]], names: list[str], offset: int, limit: int,
+           all_terms: bool = True) -> Outcome:
+    names = ["type", *[n for n in names if n != "type"]]
+    words_expr = text_expr(match)
+    chosen = filter_expr(types, filters)
+    ids = walk(_and(words_expr, chosen), WALK + 1)
+    total, exact = estimate(ids, WALK)
+    sample = ids[:WALK]
+    title_ids = walk(_and("{title} : (" + match + ")", chosen), TITLE_WALK) if not exact else []
+    candidates = _fetch(dict.fromkeys(sample + title_ids))
+    ranked = rank(terms, term_exprs,
+                  [candidates[i] for i in dict.fromkeys(sample + title_ids) if i in candidates],
+                  all_terms, depth=2 * (offset + limit))
+    page = ranked[offset:offset + limit]
+    if len(page) < limit and total > len(ranked) and sample:
+        seen = set(title_ids)
+        more = walk(_and(words_expr, chosen), limit + len(seen), before=sample[-1],
+                    offset=max(0, offset - len(ranked)))
+        page += [(i, 0.0) for i in more if i not in seen][: limit - len(page)]
+    facets = _facets(words_expr, types, filters, names, [candidates[i] for i in sample if i in candidates],
+                     total)
+    return Outcome(page, total, exact, facets, exact and all(
+        not (types if n == "type" else filters.get(n)) for n in names))
+
+
+def _facets(words_expr: str, types: list[str], filters: dict[str, list[str]], names: list[str],
+            sample: list[Candidate], total: int) -> dict[str, list[tuple[str, int]]]:
+    """Each facet counted over the matches without its own selection, from a walked sample
+    scaled to the estimated total."""
+    selected = [n for n in names if (types if n == "type" else filters.get(n))]
+    result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
+    groups: list[tuple[list[str], list[Candidate], int]] = [
+        ([n for n in names if n not in selected], sample, total)]
+    for name in selected:
+        ids = walk(_and(words_expr, filter_expr(types, filters, skip=name)), WALK + 1)
+        matched, _ = estimate(ids, WALK)
+        found = _fetch(ids[:WALK], text=False)
+        groups.append(([name], [found[i] for i in ids[:WALK] if i in found], matched))
+    for group, docs, matched in groups:
+        if not group or not docs:
+            continue
+        scale = matched / len(docs)
+        for (name, value), count in _count_facets(docs, group).items():
+            result[name].append((value, max(1, round(count * scale))))
+    return {n: sorted(vs, key=lambda vc: (-vc[1], vc[0]))[:60] for n, vs in result.items()}
