@@ -42,7 +42,8 @@ def results_payload(results: Results) -> dict[str, Any]:
         facets[name] = {"label": facet_label(name),
                         "values": [{"value": v, "label": labels.get(v, v), "count": n} for v, n in counts]}
     return {
-        "query": results.query, "total": results.total, "facets_exact": results.facets_exact,
+        "query": results.query, "total": results.total, "total_exact": results.total_exact,
+        "facets_exact": results.facets_exact,
         "page": results.page,
         "page_size": results.page_size, "relaxed": results.relaxed,
         "suggestion": results.suggestion, "synonyms": results.synonyms_used,

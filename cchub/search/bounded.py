@@ -105,17 +105,18 @@ def completions(word: str) -> list[str]:
                 .values_list("term", flat=True)[:COMPLETIONS])
 
 
-def complete(terms: list[Any]) -> list[Any]:
+def complete(terms: list[Any], keep_prefix: bool = False) -> list[Any]:
     """The word being typed as the words it may become. FTS5 answers a prefix longer than its
     prefix indexes (2 and 3 letters) by merging the doclists of every word that starts with
     it before returning anything (60 ms for "data*" at a million records); an OR of whole
-    words is read lazily and stops with the walk."""
+    words is read lazily and stops with the walk. ``keep_prefix`` (small indexes) keeps the
+    prefix too: FTS5 stems it ("jupy" becomes "jupi"), so alone it can miss its own words."""
     done = []
     for term in terms:
         word = term.words[-1]
         if term.prefix and len(word) > 3:
             found = [w for w in completions(word) if w != word]
-            term = replace(term, prefix=False, alternatives=[
+            term = replace(term, prefix=keep_prefix, alternatives=[
                 *term.alternatives, *([*term.words[:-1], w] for w in found)])
         done.append(term)
     return done
@@ -337,21 +338,22 @@ def search(terms: list[Any], match: str, term_exprs: list[str], types: list[str]
         page += [(i, 0.0) for i in more if i not in seen][: limit - len(page)]
     facets = _facets(words_expr, types, filters, names, [candidates[i] for i in sample if i in candidates],
                      total)
-    return Outcome(page, total, exact, facets, exact and all(
-        not (types if n == "type" else filters.get(n)) for n in names))
+    return Outcome(page, total, exact, facets[0], exact and facets[1])
 
 
 def _facets(words_expr: str, types: list[str], filters: dict[str, list[str]], names: list[str],
-            sample: list[Candidate], total: int) -> dict[str, list[tuple[str, int]]]:
+            sample: list[Candidate], total: int) -> tuple[dict[str, list[tuple[str, int]]], bool]:
     """Each facet counted over the matches without its own selection, from a walked sample
-    scaled to the estimated total."""
+    scaled to the estimated total; and whether every count is exact."""
     selected = [n for n in names if (types if n == "type" else filters.get(n))]
     result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
     groups: list[tuple[list[str], list[Candidate], int]] = [
         ([n for n in names if n not in selected], sample, total)]
+    exact = True
     for name in selected:
         ids = walk(_and(words_expr, filter_expr(types, filters, skip=name)), WALK + 1)
-        matched, _ = estimate(ids, WALK)
+        matched, walked_all = estimate(ids, WALK)
+        exact = exact and walked_all
         found = _fetch(ids[:WALK], text=False)
         groups.append(([name], [found[i] for i in ids[:WALK] if i in found], matched))
     for group, docs, matched in groups:
@@ -360,4 +362,4 @@ def _facets(words_expr: str, types: list[str], filters: dict[str, list[str]], na
         scale = matched / len(docs)
         for (name, value), count in _count_facets(docs, group).items():
             result[name].append((value, max(1, round(count * scale))))
-    return {n: sorted(vs, key=lambda vc: (-vc[1], vc[0]))[:60] for n, vs in result.items()}
+    return {n: sorted(vs, key=lambda vc: (-vc[1], vc[0]))[:60] for n, vs in result.items()}, exact

@@ -142,17 +142,9 @@ FTS5 = Dialect(phrase=lambda words, prefix: '"' + " ".join(words) + '"' + ("*" i
 TSQUERY = Dialect(phrase=_ts_phrase, all_of=" & ", any_of=" | ")
 
 
-def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None = None,
-                 loose_synonyms: bool = False) -> str:
-    """The engine's query for ``terms``: each term (its words, or a synonym) as one group.
-    ``loose_synonyms``: a synonym of several words matches them anywhere in the record, not
-    only side by side (no positions to read: bounded search on large indexes)."""
+def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None = None) -> str:
+    """The engine's query for ``terms``: each term (its words, or a synonym) as one group."""
     d = dialect or (TSQUERY if connection.vendor == "postgresql" else FTS5)
-
-    def synonym(words: list[str]) -> str:
-        if loose_synonyms and len(words) > 1:
-            return "(" + d.all_of.join(d.phrase([w], False) for w in words) + ")"
-        return d.phrase(words, False)
 
     def own(t: QueryTerm) -> str:
         if t.phrase or len(t.words) == 1:
@@ -160,7 +152,7 @@ def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None
         last = len(t.words) - 1
         return "(" + d.all_of.join(d.phrase([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
 
-    groups = ["(" + d.any_of.join([own(t)] + [synonym(a) for a in t.alternatives]) + ")"
+    groups = ["(" + d.any_of.join([own(t)] + [d.phrase(a, False) for a in t.alternatives]) + ")"
               for t in terms]
     return (d.any_of if any_term else d.all_of).join(groups)
 
@@ -373,11 +365,17 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     if not hybrid and bounded.applies(match, sort):
         return _bounded(q, terms, types, filters, page, page_size, log)
     bare = [QueryTerm(t.words, t.prefix, t.phrase) for t in terms]
+    if connection.vendor == "sqlite":
+        # FTS5 stems a typed prefix ("jupy" becomes "jupi"): its completions find what it means.
+        terms_for_match = bounded.complete(terms, keep_prefix=True)
+        match = render_query(terms_for_match, any_term=False) if terms else None
+    else:
+        terms_for_match = terms
     plan = _materialise(Plan(match, types, filters, render_query(bare, any_term=False) if terms else None))
     total = _count(plan)
     relaxed = False
     if total == 0 and len(terms) > 1:
-        plan = _materialise(Plan(render_query(terms, any_term=True), types, filters,
+        plan = _materialise(Plan(render_query(terms_for_match, any_term=True), types, filters,
                                  render_query(bare, any_term=True)))
         total = _count(plan)
         relaxed = total > 0
@@ -396,14 +394,13 @@ def _bounded(q: str, terms: list[QueryTerm], types: list[str], filters: dict[str
     """A large SQLite index: see search.bounded. All terms must match, then any."""
     names = facet_names(types)
     typed = bounded.complete(terms)
-    exprs = [render_query([t], any_term=False, dialect=FTS5, loose_synonyms=True) for t in typed]
+    exprs = [render_query([t], any_term=False, dialect=FTS5) for t in typed]
     offset = (page - 1) * page_size
-    found = bounded.search(terms, render_query(typed, any_term=False, dialect=FTS5, loose_synonyms=True),
-                           exprs, types, filters, names, offset, page_size)
+    found = bounded.search(terms, render_query(typed, any_term=False, dialect=FTS5), exprs, types, filters,
+                           names, offset, page_size)
     relaxed = False
     if found.total == 0 and len(terms) > 1:
-        found = bounded.search(terms, render_query(typed, any_term=True, dialect=FTS5, loose_synonyms=True),
-                               exprs, types,
+        found = bounded.search(terms, render_query(typed, any_term=True, dialect=FTS5), exprs, types,
                                filters, names, offset, page_size, all_terms=False)
         relaxed = found.total > 0
     return _results(q, terms, types, filters, page, page_size, log, found.ranked, found.total, found.total,

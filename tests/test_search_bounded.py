@@ -1,0 +1,118 @@
+"""Bounded search (large SQLite indexes): forced on for the demo network, it must agree with
+the exact path where it walks every match, and estimate honestly where it does not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from cchub.search import bounded
+from cchub.search.query import search
+
+pytestmark = pytest.mark.django_db
+
+# Whole words (a final space), and one typed prefix: bounded search completes a prefix from
+# the words of titles and keywords only, so a prefix may find a little less there.
+QUERIES = [
+    ("data ", {}),
+    ("reana ", {}),
+    ("virtual observatory ", {}),
+    ("storage ", {"cluster": ["escape"]}),
+    ("training ", {"country": ["DE", "FR"]}),
+    ('"data lake"', {}),
+    ("jupy", {}),
+]
+
+
+@pytest.fixture
+def large(settings: Any) -> Iterator[None]:
+    """Every index counts as large; caches start empty."""
+    settings.SEARCH_BOUNDED_FROM = 1
+    bounded._RANGE[:] = [0.0, (0, 0)]
+    bounded._DF_CACHE.clear()
+    yield
+    bounded._RANGE[:] = [0.0, (0, 0)]
+    bounded._DF_CACHE.clear()
+
+
+def _exact(q: str, filters: dict[str, list[str]], **kwargs: Any) -> Any:
+    return search(q, filters=filters, log=False, semantic=False, **kwargs)
+
+
+def test_small_index_is_searched_exactly() -> None:
+    assert not bounded.applies('"data"', "relevance")
+
+
+@pytest.mark.parametrize(("q", "filters"), QUERIES)
+def test_bounded_agrees_with_exact_when_every_match_is_walked(q: str, filters: dict[str, list[str]],
+                                                              settings: Any) -> None:
+    exact = _exact(q, filters, page_size=bounded.WALK)
+    settings.SEARCH_BOUNDED_FROM = 1
+    bounded._RANGE[:] = [0.0, (0, 0)]
+    try:
+        if connection.vendor == "sqlite":
+            assert bounded.applies('"data"', "relevance")
+        found = _exact(q, filters, page_size=bounded.WALK)
+    finally:
+        bounded._RANGE[:] = [0.0, (0, 0)]
+    assert exact.total <= bounded.WALK
+    assert found.total == exact.total and found.total_exact
+    assert {h.url for h in found.hits} == {h.url for h in exact.hits}
+    assert found.facets == exact.facets and found.facets_exact == exact.facets_exact
+    # The first record is one the exact ranking also puts near the top (ties are many: every
+    # "Data …" competence has the word once in a two-word title).
+    assert found.hits[0].url in [h.url for h in exact.hits[:10]]
+
+
+def test_title_match_first_and_typed_prefix_completed(large: None) -> None:
+    assert [h.url for h in _exact("reana", {}).hits][0] == "/services/reana/"
+    assert [h.url for h in _exact("dmponline", {}).hits][0] == "/services/dmponline/"
+    if connection.vendor == "sqlite":
+        assert bounded.completions("jupy")[:1] == ["jupyter"]
+    assert any("jupyter" in h.title.lower() for h in _exact("jupy", {}).hits[:3])
+
+
+def test_estimates_beyond_the_walk(large: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    exact = _exact("data", {})
+    monkeypatch.setattr(bounded, "WALK", 5)
+    monkeypatch.setattr(bounded, "TITLE_WALK", 3)
+    found = _exact("data", {}, page_size=4)
+    if connection.vendor != "sqlite":
+        assert found.total == exact.total and found.total_exact
+        return
+    assert not found.total_exact and not found.facets_exact
+    assert exact.total / 3 <= found.total <= exact.total * 3
+    assert sum(n for _, n in found.facets["type"]) >= found.total * 0.5
+    # Pages continue past the ranked candidates with older matches, never repeating one.
+    seen: list[str] = []
+    for page in range(1, 6):
+        seen += [h.url for h in _exact("data", {}, page=page, page_size=4).hits]
+    assert len(seen) == len(set(seen)) == 20
+    exact_urls = {h.url for h in _exact("data", {}, page_size=100).hits}
+    assert set(seen) <= exact_urls | {h.url for h in search("data", page_size=100, log=False).hits}
+
+
+def test_relaxed_and_filtered_in_bounded_mode(large: None) -> None:
+    results = _exact("where can I get help publishing my analysis code", {})
+    assert results.relaxed and results.total > 0
+    filtered = _exact("storage", {"cluster": ["escape"]})
+    assert filtered.total > 0
+    assert all("escape" in h.facets.get("cluster", []) for h in filtered.hits)
+    nothing = _exact("storage", {"cluster": ["no-such-cluster"]})
+    assert nothing.total == 0 and nothing.hits == []
+
+
+def test_api_says_whether_the_total_is_exact(large: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = Client().get("/api/v1/search?q=data").json()
+    assert body["total_exact"] is True
+    monkeypatch.setattr(bounded, "WALK", 5)
+    body = Client().get("/api/v1/search?q=data").json()
+    assert body["total_exact"] is (connection.vendor != "sqlite")
+    page = Client().get("/search/?q=data")
+    assert page.status_code == 200
+    if connection.vendor == "sqlite":
+        assert "About <strong>" in page.content.decode()
