@@ -44,7 +44,8 @@ _DF_TTL = 600.0
 _RANGE: list[Any] = [0.0, (0, 0)]
 
 
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Every row of one SQL statement (the search layer's raw reads)."""
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return list(cur.fetchall())
@@ -53,7 +54,7 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 def id_range() -> tuple[int, int]:
     """Lowest and highest document id (cached for a minute): the index's extent."""
     if time.monotonic() - _RANGE[0] > 60:
-        lo, hi = _rows("SELECT MIN(id), MAX(id) FROM search_document", [])[0]
+        lo, hi = rows("SELECT MIN(id), MAX(id) FROM search_document", [])[0]
         _RANGE[:] = [time.monotonic(), (lo or 0, hi or 0)]
     return _RANGE[1]  # type: ignore[no-any-return]
 
@@ -91,7 +92,7 @@ def walk(expr: str, limit: int, before: int | None = None, offset: int = 0) -> l
     if before is not None:
         sql += " AND rowid < %s"
         params.append(before)
-    return [r[0] for r in _rows(sql + " ORDER BY rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset])]
+    return [r[0] for r in rows(sql + " ORDER BY rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset])]
 
 
 COMPLETIONS = 8
@@ -211,7 +212,7 @@ class Candidate:
     @cached_property
     def body(self) -> Field:
         if self.body_text is None:
-            self.body_text = _rows("SELECT body FROM search_document WHERE id = %s", [self.doc_id])[0][0]
+            self.body_text = rows("SELECT body FROM search_document WHERE id = %s", [self.doc_id])[0][0]
         return Field.of(self.body_text or "")
 
 
@@ -221,7 +222,7 @@ def _fetch(ids: Iterable[int], text: bool = True) -> dict[int, Candidate]:
     columns = "id, doc_type, facets" + (", title, keywords" if text else "")
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
-        for pk, doc_type, facets, *texts in _rows(
+        for pk, doc_type, facets, *texts in rows(
                 f"SELECT {columns} FROM search_document WHERE id IN (" + ", ".join(["%s"] * len(chunk)) + ")",
                 chunk):
             values = json.loads(facets) if isinstance(facets, str) else facets or {}
@@ -233,7 +234,7 @@ def _read_bodies(candidates: list[Candidate]) -> None:
     missing = [c for c in candidates if c.body_text is None]
     for start in range(0, len(missing), 900):
         chunk = {c.doc_id: c for c in missing[start:start + 900]}
-        for pk, body in _rows("SELECT id, body FROM search_document WHERE id IN ("
+        for pk, body in rows("SELECT id, body FROM search_document WHERE id IN ("
                               + ", ".join(["%s"] * len(chunk)) + ")", list(chunk)):
             chunk[pk].body_text = body or ""
 

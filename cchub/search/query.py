@@ -199,12 +199,6 @@ class Plan:
         return f"ts_rank('{TS_WEIGHTS}', d.tsv, to_tsquery('english', %s), 0)", [self.match]
 
 
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
-
-
 def _materialise(plan: Plan) -> Plan:
     """SQLite: evaluate the FTS match once and keep its rowids in a per-connection temporary
     table, so that counting and every facet query reuse them instead of matching again."""
@@ -221,9 +215,9 @@ def _materialise(plan: Plan) -> Plan:
 
 def _count(plan: Plan) -> int:
     if plan.materialised and not (plan.types or plan.filters or plan.also_ids):
-        return int(_rows("SELECT COUNT(*) FROM temp.search_hits", [])[0][0])
+        return int(bounded.rows("SELECT COUNT(*) FROM temp.search_hits", [])[0][0])
     where, params = plan.where()
-    return int(_rows(f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
+    return int(bounded.rows(f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
 
 
 def _ranked(plan: Plan, match: str, offset: int, limit: int) -> list[tuple[int, float]]:
@@ -234,13 +228,13 @@ def _ranked(plan: Plan, match: str, offset: int, limit: int) -> list[tuple[int, 
         score, score_params = ranked.pg_score()
         sql = (f"SELECT d.id, {score} AS score FROM search_document d WHERE {where} "
                "ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
-        rows = _rows(sql, [*score_params, *params, limit, offset])
+        rows = bounded.rows(sql, [*score_params, *params, limit, offset])
     else:
         # FTS5 ranks fastest from its own table; the filters join onto it.
         sql = (f"SELECT d.id, -bm25(search_fts, {FTS5_WEIGHTS}) AS score FROM search_fts "
                "JOIN search_document d ON d.id = search_fts.rowid "
                f"WHERE search_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
-        rows = _rows(sql, [bounded.text_expr(match), *params, limit, offset])
+        rows = bounded.rows(sql, [bounded.text_expr(match), *params, limit, offset])
     return [(r[0], float(r[1])) for r in rows]
 
 
@@ -262,7 +256,7 @@ def _page(plan: Plan, sort: str, offset: int, limit: int) -> list[tuple[int, flo
     where, params = plan.where()
     order = "d.date DESC, d.id" if connection.vendor == "postgresql" else "d.date IS NULL, d.date DESC, d.id"
     sql = f"SELECT d.id FROM search_document d WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
-    return [(r[0], 0.0) for r in _rows(sql, [*params, limit, offset])]
+    return [(r[0], 0.0) for r in bounded.rows(sql, [*params, limit, offset])]
 
 
 FACET_EXACT_LIMIT = 2000
@@ -284,11 +278,11 @@ def _facet_counts(plan: Plan, names: list[str], total: int) -> tuple[dict[str, l
         if not group:
             continue
         where, params = plan.where(skip=skip)
-        matched = total if skip is None else int(_rows(
+        matched = total if skip is None else int(bounded.rows(
             f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
         sampled = matched > FACET_EXACT_LIMIT
         exact = exact and not sampled
-        rows = _rows(
+        rows = bounded.rows(
             f"SELECT fv.name, fv.value, COUNT(*) FROM (SELECT d.id FROM search_document d WHERE {where} "
             "LIMIT %s) m CROSS JOIN search_facetvalue fv WHERE fv.document_id = m.id AND fv.name IN ("
             + ", ".join(["%s"] * len(group)) + ") GROUP BY fv.name, fv.value",
@@ -437,7 +431,7 @@ def _hybrid(q: str, plan: Plan, offset: int, limit: int) -> tuple[list[tuple[int
     allowed = None
     if plan.types or plan.filters:
         where, params = Plan(None, plan.types, plan.filters).where()
-        allowed = {r[0] for r in _rows(f"SELECT d.id FROM search_document d WHERE {where}", params)}
+        allowed = {r[0] for r in bounded.rows(f"SELECT d.id FROM search_document d WHERE {where}", params)}
     near = [doc_id for doc_id, _ in vectors.nearest(q, allowed, k=100)]
     keyword = [doc_id for doc_id, _ in _page(plan, "relevance", 0, FUSION_DEPTH)] if plan.match else []
     fused = vectors.fuse([keyword, near])
