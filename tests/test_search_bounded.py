@@ -118,3 +118,28 @@ def test_api_says_whether_the_total_is_exact(large: None, monkeypatch: pytest.Mo
     assert page.status_code == 200
     if connection.vendor == "sqlite":
         assert "About <strong>" in page.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="search_title is SQLite's")
+def test_title_table_kept_in_step_with_the_documents() -> None:
+    from cchub.search.index import DocumentData, remove, write
+
+    def titles(word: str) -> list[int]:
+        return bounded.walk(f'"{word}"', 10, table="search_title")
+
+    def count(table: str) -> int:
+        return int(bounded.rows(f"SELECT COUNT(*) FROM {table}", [])[0][0])
+
+    assert count("search_title") == count("search_document") > 0
+    doc = write("centre", "zz-test", DocumentData(title="Quokka helpdesk", url="/x/", body="quokka",
+                                                   facets={"cluster": ["escape"]}))
+    assert titles("quokka") == [doc.pk]
+    for cluster, found in [("escape", [doc.pk]), ("envri", [])]:
+        expr = bounded._and('"quokka"', bounded.filter_expr([], {"cluster": [cluster]}))
+        assert bounded.walk(expr, 10, table="search_title") == found
+    write("centre", "zz-test", DocumentData(title="Wombat helpdesk", url="/x/", body="quokka"))
+    assert titles("quokka") == [] and titles("wombat") == [doc.pk]
+    assert bounded.walk('"quokka"', 10) == [doc.pk]  # still in the body, in the main table
+    remove("centre", "zz-test")
+    assert titles("wombat") == [] and bounded.walk('"quokka"', 10) == []
+    assert count("search_title") == count("search_document")

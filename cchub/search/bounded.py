@@ -84,10 +84,11 @@ def _and(*parts: str) -> str:
     return " AND ".join(f"({p})" for p in parts if p)
 
 
-def walk(expr: str, limit: int, before: int | None = None, offset: int = 0) -> list[int]:
+def walk(expr: str, limit: int, before: int | None = None, offset: int = 0,
+         table: str = "search_fts") -> list[int]:
     """Ids of the newest matches of ``expr`` (older than ``before``), newest first; FTS5 stops
-    reading doclists once ``limit`` are found."""
-    sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH %s"
+    reading doclists once ``limit`` are found. ``table``: ``search_title`` holds titles alone."""
+    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
     params: list[Any] = [expr]
     if before is not None:
         sql += " AND rowid < %s"
@@ -326,7 +327,7 @@ def search(terms: list[Any], match: str, term_exprs: list[str], types: list[str]
     ids = walk(_and(words_expr, chosen), WALK + 1)
     total, exact = estimate(ids, WALK)
     sample = ids[:WALK]
-    title_ids = walk(_and("{title} : (" + match + ")", chosen), TITLE_WALK) if not exact else []
+    title_ids = walk(_and(match, chosen), TITLE_WALK, table="search_title") if not exact else []
     candidates = _fetch(dict.fromkeys(sample + title_ids))
     ranked = rank(terms, term_exprs,
                   [candidates[i] for i in dict.fromkeys(sample + title_ids) if i in candidates],

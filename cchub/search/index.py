@@ -9,6 +9,7 @@ kept in step through ``lib.watch`` (inside the writer's transaction) and rebuilt
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -130,7 +131,7 @@ def _hash(title: str, keywords: str, body: str) -> str:
 def write(doc_type: str, object_id: Any, data: DocumentData) -> Document:
     title, keywords, body = _text(data)
     with transaction.atomic():
-        doc, _ = Document.objects.update_or_create(
+        doc, created = Document.objects.update_or_create(
             doc_type=doc_type, object_id=str(object_id),
             defaults={"title": title, "keywords": keywords, "body": body, "url": data.url,
                       "date": data.date, "facets": data.facets,
@@ -138,12 +139,13 @@ def write(doc_type: str, object_id: Any, data: DocumentData) -> Document:
         )
         FacetValue.objects.filter(document=doc).delete()
         _insert_facets(_facet_rows(doc.pk, {"type": [doc_type], **data.facets}))
-        _fts_replace([(doc.pk, title, keywords, body, tags(doc_type, data.facets))])
+        _fts_replace([(doc.pk, title, keywords, body, tags(doc_type, data.facets))], new=created)
         _add_terms(f"{title} {keywords}")
         semantic.schedule()
     return doc
 
 
+@functools.lru_cache(maxsize=65536)
 def tag(name: str, value: str) -> str:
     """The FTS5 token that stands for one facet value (SQLite): facet filters become part of
     the engine's own match, so a filtered search walks one intersection, not a join."""
@@ -176,19 +178,27 @@ def remove(doc_type: str, object_id: Any) -> None:
         Document.objects.filter(pk__in=ids).delete()
 
 
-def _fts_replace(rows: list[tuple[int, str, str, str, str]]) -> None:
+FTS_TABLES = ("search_fts", "search_title")  # SQLite: every text, and titles alone (bounded search)
+
+
+def _fts_replace(rows: list[tuple[int, str, str, str, str]], new: bool = False) -> None:
+    """``new``: the ids were just assigned, so there is nothing to delete first."""
     if connection.vendor != "sqlite" or not rows:
         return  # PostgreSQL: the tsv column is generated from the row itself
+    if not new:
+        _fts_delete([r[0] for r in rows])
     with connection.cursor() as cur:
-        cur.executemany("DELETE FROM search_fts WHERE rowid = %s", [(r[0],) for r in rows])
         cur.executemany("INSERT INTO search_fts(rowid, title, keywords, body, tags) "
                         "VALUES (%s, %s, %s, %s, %s)", rows)
+        cur.executemany("INSERT INTO search_title(rowid, title, tags) VALUES (%s, %s, %s)",
+                        [(pk, title, tags) for pk, title, _, _, tags in rows])
 
 
 def _fts_delete(ids: list[int]) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
-            cur.executemany("DELETE FROM search_fts WHERE rowid = %s", [(i,) for i in ids])
+            for table in FTS_TABLES:
+                cur.executemany(f"DELETE FROM {table} WHERE rowid = %s", [(i,) for i in ids])
 
 
 def _add_terms(text: str) -> None:
@@ -232,35 +242,29 @@ def rebuild(names: list[str] | None = None, progress: Callable[[str, int, int], 
 
 
 def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
+    """Insert new documents of one type (none of them indexed yet) with plain executemany and
+    read their ids back: building model instances cost more than the inserts."""
     if not items:
         return 0
-    docs = []
-    for object_id, data in items:
-        title, keywords, body = _text(data)
-        docs.append(Document(doc_type=doc_type, object_id=str(object_id), title=title,
-                             keywords=keywords, body=body, url=data.url, date=data.date,
-                             facets=data.facets, text_hash=_hash(title, keywords, body)))
-    # Plain executemany, then read the ids back: the ORM's per-object work dominated indexing.
     now = timezone.now()
     date_field = Document._meta.get_field("date")
-    rows = [(d.doc_type, d.object_id, d.title, d.keywords, d.body, d.url,
-             date_field.get_db_prep_value(d.date, connection), json.dumps(d.facets), now, d.text_hash)
-            for d in docs]
+    texts = [_text(data) for _, data in items]
+    object_ids = [str(object_id) for object_id, _ in items]
     with connection.cursor() as cur:
         cur.executemany(
             f"INSERT INTO {Document._meta.db_table} (doc_type, object_id, title, keywords, body, url, date, "
-            "facets, indexed_at, text_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+            "facets, indexed_at, text_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(doc_type, object_id, *text, data.url, date_field.get_db_prep_value(data.date, connection),
+              json.dumps(data.facets), now, _hash(*text))
+             for object_id, text, (_, data) in zip(object_ids, texts, items, strict=True)])
     ids: dict[str, int] = {}
-    object_ids = [d.object_id for d in docs]
     for start in range(0, len(object_ids), 500):
         ids.update(Document.objects.filter(doc_type=doc_type, object_id__in=object_ids[start:start + 500])
                    .values_list("object_id", "pk"))
-    for d in docs:
-        d.pk = ids[d.object_id]
-    facets = [row for d, (_, data) in zip(docs, items, strict=True)
-              for row in _facet_rows(d.pk, {"type": [doc_type], **data.facets})]
-    _insert_facets(facets)
-    _fts_replace([(d.pk, d.title, d.keywords, d.body, tags(doc_type, data.facets))
-                  for d, (_, data) in zip(docs, items, strict=True)])
-    _add_terms(" ".join(f"{d.title} {d.keywords}" for d in docs))
-    return len(docs)
+    pks = [ids[object_id] for object_id in object_ids]
+    _insert_facets([row for pk, (_, data) in zip(pks, items, strict=True)
+                    for row in _facet_rows(pk, {"type": [doc_type], **data.facets})])
+    _fts_replace([(pk, *text, tags(doc_type, data.facets))
+                  for pk, text, (_, data) in zip(pks, texts, items, strict=True)], new=True)
+    _add_terms(" ".join(f"{title} {keywords}" for title, keywords, _ in texts))
+    return len(items)
