@@ -278,3 +278,20 @@ def test_cli_reindex(capsys: Any) -> None:
     assert main(["reindex", "--type", "service"]) == 0
     assert "service 53" in capsys.readouterr().out
     assert main(["reindex", "--type", "nope"]) == 2
+
+
+def test_synonyms_that_add_nothing_to_the_or_are_not_sent_to_the_engine() -> None:
+    from cchub.search.query import FTS5, QueryTerm, _needed, render_query
+
+    alternatives = [["personal", "data", "protection", "gdpr"], ["data", "protection"], ["personal", "data"],
+                    ["privacy"], ["privacy"]]
+    gdpr = QueryTerm(["gdpr"], alternatives=alternatives)
+    assert _needed(gdpr) == [["data", "protection"], ["personal", "data"], ["privacy"]]
+    # AND of the term's words: a synonym with all of them, in any order, is covered.
+    dm = QueryTerm(["data", "management"], alternatives=[["management", "of", "data"], ["dmp"]])
+    assert _needed(dm) == [["dmp"]]
+    # A typed prefix is stemmed by the engine: nothing is assumed to cover a synonym.
+    typed = QueryTerm(["lake"], prefix=True, alternatives=[["data", "lake"]])
+    assert _needed(typed) == [["data", "lake"]]
+    assert render_query([gdpr], any_term=False, dialect=FTS5) == \
+        '("gdpr" OR "data protection" OR "personal data" OR "privacy")'

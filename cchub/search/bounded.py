@@ -20,13 +20,13 @@ Pages past the ranked candidates continue with the older matches, newest first.
 
 from __future__ import annotations
 
-import json
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.conf import settings
@@ -87,13 +87,14 @@ def _and(*parts: str) -> str:
 def walk(expr: str, limit: int, before: int | None = None, offset: int = 0,
          table: str = "search_fts") -> list[int]:
     """Ids of the newest matches of ``expr`` (older than ``before``), newest first; FTS5 stops
-    reading doclists once ``limit`` are found. ``table``: ``search_title`` holds titles alone."""
-    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
+    reading doclists once ``limit`` are found. ``table``: ``search_title`` holds titles alone.
+    The tables' rowids are minus the ids (see index.FTS_TABLES)."""
+    sql = f"SELECT -rowid FROM {table} WHERE {table} MATCH %s"
     params: list[Any] = [expr]
     if before is not None:
-        sql += " AND rowid < %s"
-        params.append(before)
-    return [r[0] for r in rows(sql + " ORDER BY rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset])]
+        sql += " AND rowid > %s"
+        params.append(-before)
+    return [r[0] for r in rows(sql + " ORDER BY rowid LIMIT %s OFFSET %s", [*params, limit, offset])]
 
 
 COMPLETIONS = 8
@@ -151,6 +152,7 @@ def document_frequency(expr: str) -> int:
 
 AVERAGE_BODY = 60.0  # tokens; bodies are read only for the best candidates
 SYNONYM_SHARE = 0.5  # a term found only through a synonym counts half
+TOKEN_END = r"(?![^\W_])"
 
 
 def _key(token: str) -> str:
@@ -161,24 +163,44 @@ def _key(token: str) -> str:
     return token[:-1] if len(token) > 3 and token.endswith("s") else token
 
 
+def _pattern(word: str, prefix: bool) -> str:
+    """Every token whose key is the word's (or that starts with it, for a prefix), and a few more."""
+    if prefix:
+        return re.escape(word) + r"[^\W_]*"
+    key = _key(word)
+    return re.escape(key) + (r"[^\W_]*" if len(key) >= 6 else "s?")
+
+
+def matcher(terms: list[Any]) -> re.Pattern[str]:
+    """One expression that finds, in a lower-cased text, the tokens any query word may count:
+    a candidate's text is scanned once, in C, and only the tokens found are looked at."""
+    words = {(w, t.prefix and i == len(t.words) - 1) for t in terms for i, w in enumerate(t.words)}
+    words |= {(w, False) for t in terms for a in t.alternatives for w in a}
+    # Longest first, so that a prefix of another word's pattern does not end the token early.
+    alternatives = sorted({_pattern(w, p) for w, p in words}, key=lambda x: (-len(x), x))
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")" + TOKEN_END)
+
+
 @dataclass
 class Field:
-    tokens: list[str]
+    """One field of one candidate: its length in tokens, and the query's tokens found in it."""
+
+    length: int
+    found: list[str]
     keys: Counter[str]
 
     @classmethod
-    def of(cls, text: str) -> Field:
-        tokens = WORD.findall(text.lower())
-        return cls(tokens, Counter(map(_key, tokens)))
-
-    @property
-    def length(self) -> int:
-        return len(self.tokens)
+    def of(cls, text: str, pattern: re.Pattern[str]) -> Field:
+        low = text.lower()
+        found = pattern.findall(low)
+        return cls(len(WORD.findall(low)), found, Counter(map(_key, found)))
 
     def frequency(self, words: list[str], prefix: bool) -> int:
         """How often the words occur (the least frequent of them); the last one as a prefix."""
+        if not self.found:
+            return 0
         last = len(words) - 1
-        counts = [sum(1 for t in self.tokens if t.startswith(w)) if prefix and i == last
+        counts = [sum(1 for t in self.found if t.startswith(w)) if prefix and i == last
                   else self.keys.get(_key(w), 0) for i, w in enumerate(words)]
         return min(counts) if counts else 0
 
@@ -193,51 +215,42 @@ def idf(df: int, n: int) -> float:
 
 @dataclass
 class Candidate:
-    """A walked match: its facets at once, its text read and tokenised only when ranked."""
+    """A walked match: its title and keywords; its body read only when it is ranked with it."""
 
     doc_id: int
-    doc_type: str
-    facets: dict[str, list[str]]
     title_text: str = ""
     keywords_text: str = ""
     body_text: str | None = None
+    fields: dict[str, Field] = dataclass_field(default_factory=dict)
 
-    @cached_property
-    def title(self) -> Field:
-        return Field.of(self.title_text)
-
-    @cached_property
-    def keywords(self) -> Field:
-        return Field.of(self.keywords_text)
-
-    @cached_property
-    def body(self) -> Field:
-        if self.body_text is None:
-            self.body_text = rows("SELECT body FROM search_document WHERE id = %s", [self.doc_id])[0][0]
-        return Field.of(self.body_text or "")
+    def text(self, name: str) -> str:
+        if name == "body" and self.body_text is None:
+            self.body_text = _read(["body"], [self.doc_id])[self.doc_id][0] or ""
+        return {"title": self.title_text, "keywords": self.keywords_text, "body": self.body_text or ""}[name]
 
 
-def _fetch(ids: Iterable[int], text: bool = True) -> dict[int, Candidate]:
+def _read(columns: list[str], ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+    """Columns of search_document by id, in chunks small enough for any SQLite's parameters."""
     ids = list(ids)
-    found: dict[int, Candidate] = {}
-    columns = "id, doc_type, facets" + (", title, keywords" if text else "")
+    found: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
-        for pk, doc_type, facets, *texts in rows(
-                f"SELECT {columns} FROM search_document WHERE id IN (" + ", ".join(["%s"] * len(chunk)) + ")",
-                chunk):
-            values = json.loads(facets) if isinstance(facets, str) else facets or {}
-            found[pk] = Candidate(pk, doc_type, values, *texts)
+        marks = ", ".join(["%s"] * len(chunk))
+        for pk, *values in rows(f"SELECT id, {', '.join(columns)} FROM search_document WHERE id IN ({marks})",
+                                chunk):
+            found[pk] = tuple(values)
     return found
 
 
+def _fetch(ids: Iterable[int]) -> dict[int, Candidate]:
+    return {pk: Candidate(pk, title or "", keywords or "") for pk, (title, keywords)
+            in _read(["title", "keywords"], ids).items()}
+
+
 def _read_bodies(candidates: list[Candidate]) -> None:
-    missing = [c for c in candidates if c.body_text is None]
-    for start in range(0, len(missing), 900):
-        chunk = {c.doc_id: c for c in missing[start:start + 900]}
-        for pk, body in rows("SELECT id, body FROM search_document WHERE id IN ("
-                              + ", ".join(["%s"] * len(chunk)) + ")", list(chunk)):
-            chunk[pk].body_text = body or ""
+    missing = {c.doc_id: c for c in candidates if c.body_text is None}
+    for pk, (body,) in _read(["body"], missing).items():
+        missing[pk].body_text = body or ""
 
 
 class Scorer:
@@ -248,18 +261,25 @@ class Scorer:
         lo, hi = id_range()
         n = max(1, hi - lo + 1)
         self.terms = terms
+        self.pattern = matcher(terms)
         self.weights = [idf(document_frequency(e), n) for e in exprs]
         count = max(1, len(candidates))
-        self.average = {"title": sum(c.title.length for c in candidates) / count,
-                        "keywords": sum(c.keywords.length for c in candidates) / count,
-                        "body": AVERAGE_BODY}
+        self.average = {name: sum(self.field(c, name).length for c in candidates) / count
+                        for name in ("title", "keywords")} | {"body": AVERAGE_BODY}
 
-    def _fields(self, c: Candidate, with_body: bool) -> list[tuple[str, Field]]:
-        return [("title", c.title), ("keywords", c.keywords)] + ([("body", c.body)] if with_body else [])
+    def field(self, c: Candidate, name: str) -> Field:
+        if name not in c.fields:
+            c.fields[name] = Field.of(c.text(name), self.pattern)
+        return c.fields[name]
 
     def _part(self, c: Candidate, words: list[str], prefix: bool, with_body: bool) -> float:
-        return sum(FIELD_WEIGHTS[name] * _saturate(f.frequency(words, prefix), f.length, self.average[name])
-                   for name, f in self._fields(c, with_body))
+        total = 0.0
+        for name in ("title", "keywords", "body") if with_body else ("title", "keywords"):
+            f = self.field(c, name)
+            tf = f.frequency(words, prefix)
+            if tf:
+                total += FIELD_WEIGHTS[name] * _saturate(tf, f.length, self.average[name])
+        return total
 
     def score(self, c: Candidate, with_body: bool, present: bool) -> float:
         """``present``: every term is known to occur (all terms were required), so a term
@@ -309,12 +329,16 @@ class Outcome:
     facets_exact: bool
 
 
-def _count_facets(sample: Iterable[Candidate], names: list[str]) -> Counter[tuple[str, str]]:
+def _count_facets(ids: list[int], names: list[str]) -> Counter[tuple[str, str]]:
+    """Facet values of the given documents, counted from the covering index of facet rows."""
     counts: Counter[tuple[str, str]] = Counter()
-    for c in sample:
-        for name in names:
-            values = [c.doc_type] if name == "type" else c.facets.get(name, [])
-            counts.update((name, str(v)) for v in dict.fromkeys(values) if v)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        for name, value, n in rows(
+                "SELECT name, value, COUNT(*) FROM search_facetvalue WHERE document_id IN ("
+                + ", ".join(["%s"] * len(chunk)) + ") AND name IN (" + ", ".join(["%s"] * len(names))
+                + ") GROUP BY name, value", [*chunk, *names]):
+            counts[(name, value)] += n
     return counts
 
 
@@ -338,26 +362,24 @@ def search(terms: list[Any], match: str, term_exprs: list[str], types: list[str]
         more = walk(_and(words_expr, chosen), limit + len(seen), before=sample[-1],
                     offset=max(0, offset - len(ranked)))
         page += [(i, 0.0) for i in more if i not in seen][: limit - len(page)]
-    facets = _facets(words_expr, types, filters, names, [candidates[i] for i in sample if i in candidates],
-                     total)
+    facets = _facets(words_expr, types, filters, names, sample, total)
     return Outcome(page, total, exact, facets[0], exact and facets[1])
 
 
 def _facets(words_expr: str, types: list[str], filters: dict[str, list[str]], names: list[str],
-            sample: list[Candidate], total: int) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+            sample: list[int], total: int) -> tuple[dict[str, list[tuple[str, int]]], bool]:
     """Each facet counted over the matches without its own selection, from a walked sample
     scaled to the estimated total; and whether every count is exact."""
     selected = [n for n in names if (types if n == "type" else filters.get(n))]
     result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
-    groups: list[tuple[list[str], list[Candidate], int]] = [
+    groups: list[tuple[list[str], list[int], int]] = [
         ([n for n in names if n not in selected], sample, total)]
     exact = True
     for name in selected:
         ids = walk(_and(words_expr, filter_expr(types, filters, skip=name)), WALK + 1)
         matched, walked_all = estimate(ids, WALK)
         exact = exact and walked_all
-        found = _fetch(ids[:WALK], text=False)
-        groups.append(([name], [found[i] for i in ids[:WALK] if i in found], matched))
+        groups.append(([name], ids[:WALK], matched))
     for group, docs, matched in groups:
         if not group or not docs:
             continue

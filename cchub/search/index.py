@@ -178,7 +178,9 @@ def remove(doc_type: str, object_id: Any) -> None:
         Document.objects.filter(pk__in=ids).delete()
 
 
-FTS_TABLES = ("search_fts", "search_title")  # SQLite: every text, and titles alone (bounded search)
+# SQLite: every text, and titles alone (bounded search). Their rowids are minus the document
+# ids: FTS5 walks doclists upwards fastest, and bounded search wants the newest first.
+FTS_TABLES = ("search_fts", "search_title")
 
 
 def _fts_replace(rows: list[tuple[int, str, str, str, str]], new: bool = False) -> None:
@@ -189,16 +191,16 @@ def _fts_replace(rows: list[tuple[int, str, str, str, str]], new: bool = False) 
         _fts_delete([r[0] for r in rows])
     with connection.cursor() as cur:
         cur.executemany("INSERT INTO search_fts(rowid, title, keywords, body, tags) "
-                        "VALUES (%s, %s, %s, %s, %s)", rows)
+                        "VALUES (%s, %s, %s, %s, %s)", [(-pk, *rest) for pk, *rest in rows])
         cur.executemany("INSERT INTO search_title(rowid, title, tags) VALUES (%s, %s, %s)",
-                        [(pk, title, tags) for pk, title, _, _, tags in rows])
+                        [(-pk, title, tags) for pk, title, _, _, tags in rows])
 
 
 def _fts_delete(ids: list[int]) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             for table in FTS_TABLES:
-                cur.executemany(f"DELETE FROM {table} WHERE rowid = %s", [(i,) for i in ids])
+                cur.executemany(f"DELETE FROM {table} WHERE rowid = %s", [(-i,) for i in ids])
 
 
 def _add_terms(text: str) -> None:

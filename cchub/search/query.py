@@ -152,9 +152,27 @@ def render_query(terms: list[QueryTerm], any_term: bool, dialect: Dialect | None
         last = len(t.words) - 1
         return "(" + d.all_of.join(d.phrase([w], t.prefix and i == last) for i, w in enumerate(t.words)) + ")"
 
-    groups = ["(" + d.any_of.join([own(t)] + [d.phrase(a, False) for a in t.alternatives]) + ")"
+    groups = ["(" + d.any_of.join([own(t)] + [d.phrase(a, False) for a in _needed(t)]) + ")"
               for t in terms]
     return (d.any_of if any_term else d.all_of).join(groups)
+
+
+def _contains(longer: list[str], shorter: list[str]) -> bool:
+    n = len(shorter)
+    return any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))
+
+
+def _needed(t: QueryTerm) -> list[list[str]]:
+    """The synonyms an OR with the term still needs: a synonym that holds the term's words
+    (or another synonym) as they stand finds nothing more, and its phrase is costly to match
+    ("personal data protection gdpr" beside "gdpr")."""
+    def covered(alt: list[str], by: list[str], together: bool) -> bool:
+        return alt != by and (_contains(alt, by) if together else set(by) <= set(alt))
+
+    alternatives = [a for i, a in enumerate(t.alternatives) if a not in t.alternatives[:i]]
+    return [a for a in alternatives
+            if not (not t.prefix and covered(a, t.words, t.phrase or len(t.words) == 1))
+            and not any(covered(a, other, True) for other in alternatives)]
 
 
 @dataclass
@@ -178,7 +196,7 @@ class Plan:
             elif self.materialised:
                 match = "d.id IN (SELECT id FROM temp.search_hits)"
             else:
-                match = "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
+                match = "d.id IN (SELECT -rowid FROM search_fts WHERE search_fts MATCH %s)"
                 params.append(bounded.text_expr(self.match))
             if self.also_ids:
                 match = f"({match} OR d.id IN ({', '.join(['%s'] * len(self.also_ids))}))"
@@ -207,7 +225,7 @@ def _materialise(plan: Plan) -> Plan:
     with connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")
         cur.execute("DELETE FROM temp.search_hits")
-        cur.execute("INSERT INTO temp.search_hits SELECT rowid FROM search_fts WHERE search_fts MATCH %s",
+        cur.execute("INSERT INTO temp.search_hits SELECT -rowid FROM search_fts WHERE search_fts MATCH %s",
                     [bounded.text_expr(plan.match)])
     plan.materialised = True
     return plan
@@ -232,7 +250,7 @@ def _ranked(plan: Plan, match: str, offset: int, limit: int) -> list[tuple[int, 
     else:
         # FTS5 ranks fastest from its own table; the filters join onto it.
         sql = (f"SELECT d.id, -bm25(search_fts, {FTS5_WEIGHTS}) AS score FROM search_fts "
-               "JOIN search_document d ON d.id = search_fts.rowid "
+               "JOIN search_document d ON d.id = -search_fts.rowid "
                f"WHERE search_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
         rows = bounded.rows(sql, [bounded.text_expr(match), *params, limit, offset])
     return [(r[0], float(r[1])) for r in rows]
