@@ -181,6 +181,9 @@ def matcher(terms: list[Any]) -> re.Pattern[str]:
     return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")" + TOKEN_END)
 
 
+_NONE: Counter[str] = Counter()
+
+
 @dataclass
 class Field:
     """One field of one candidate: its length in tokens, and the query's tokens found in it."""
@@ -193,7 +196,7 @@ class Field:
     def of(cls, text: str, pattern: re.Pattern[str]) -> Field:
         low = text.lower()
         found = pattern.findall(low)
-        return cls(len(WORD.findall(low)), found, Counter(map(_key, found)))
+        return cls(len(WORD.findall(low)), found, Counter(map(_key, found)) if found else _NONE)
 
     def frequency(self, words: list[str], prefix: bool) -> int:
         """How often the words occur (the least frequent of them); the last one as a prefix."""
