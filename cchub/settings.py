@@ -171,7 +171,7 @@ TASKS_INLINE = env_bool("CCHUB_TASKS_INLINE", False)
 # Hybrid keyword + semantic search when the `semantic` extra is installed.
 SEMANTIC_SEARCH = env_bool("CCHUB_SEMANTIC", True)
 # SQLite: from this many documents, relevance searches do bounded work (cchub/search/bounded.py).
-SEARCH_BOUNDED_FROM = int(os.environ.get("CCHUB_SEARCH_BOUNDED_FROM", "200000"))
+SEARCH_BOUNDED_FROM = int(os.environ.get("CCHUB_SEARCH_BOUNDED_FROM", "20000"))
 TASKS = {
     "default": {
         "BACKEND": (

@@ -50,8 +50,6 @@ def test_small_index_is_searched_exactly() -> None:
 @pytest.mark.parametrize(("q", "filters"), QUERIES)
 def test_bounded_agrees_with_exact_when_every_match_is_walked(q: str, filters: dict[str, list[str]],
                                                               settings: Any) -> None:
-    if q == "jupy" and connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL's to_tsquery also stems a typed 'jupy' to 'jupi:*'; completion is SQLite's")
     exact = _exact(q, filters, page_size=bounded.WALK)
     settings.SEARCH_BOUNDED_FROM = 1
     bounded._RANGE[:] = [0.0, (0, 0)]
@@ -73,9 +71,8 @@ def test_bounded_agrees_with_exact_when_every_match_is_walked(q: str, filters: d
 def test_title_match_first_and_typed_prefix_completed(large: None) -> None:
     assert [h.url for h in _exact("reana", {}).hits][0] == "/services/reana/"
     assert [h.url for h in _exact("dmponline", {}).hits][0] == "/services/dmponline/"
-    if connection.vendor == "sqlite":
-        assert bounded.completions("jupy")[:1] == ["jupyter"]
-        assert any("jupyter" in h.title.lower() for h in _exact("jupy", {}).hits[:3])
+    assert bounded.completions("jupy")[:1] == ["jupyter"]
+    assert any("jupyter" in h.title.lower() for h in _exact("jupy", {}).hits[:3])
 
 
 def test_estimates_beyond_the_walk(large: None, monkeypatch: pytest.MonkeyPatch) -> None:

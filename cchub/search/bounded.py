@@ -112,8 +112,9 @@ def complete(terms: list[Any], keep_prefix: bool = False) -> list[Any]:
     """The word being typed as the words it may become. FTS5 answers a prefix longer than its
     prefix indexes (2 and 3 letters) by merging the doclists of every word that starts with
     it before returning anything (60 ms for "data*" at a million records); an OR of whole
-    words is read lazily and stops with the walk. ``keep_prefix`` (small indexes) keeps the
-    prefix too: FTS5 stems it ("jupy" becomes "jupi"), so alone it can miss its own words."""
+    words is read lazily and stops with the walk. ``keep_prefix`` (the exact path, on both
+    engines) keeps the prefix too: it is stemmed ("jupy" becomes "jupi"), so alone it can
+    miss its own words."""
     done = []
     for term in terms:
         word = term.words[-1]

@@ -377,12 +377,10 @@ def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[st
     if not hybrid and bounded.applies(match, sort):
         return _bounded(q, terms, types, filters, page, page_size, log)
     bare = [QueryTerm(t.words, t.prefix, t.phrase) for t in terms]
-    if connection.vendor == "sqlite":
-        # FTS5 stems a typed prefix ("jupy" becomes "jupi"): its completions find what it means.
-        terms_for_match = bounded.complete(terms, keep_prefix=True)
-        match = render_query(terms_for_match, any_term=False) if terms else None
-    else:
-        terms_for_match = terms
+    # Both engines stem a typed prefix ("jupy" becomes "jupi", which "jupyter" does not start
+    # with): the words of the index it may become find what it means.
+    terms_for_match = bounded.complete(terms, keep_prefix=True)
+    match = render_query(terms_for_match, any_term=False) if terms else None
     plan = _materialise(Plan(match, types, filters, render_query(bare, any_term=False) if terms else None))
     total = _count(plan)
     relaxed = False
