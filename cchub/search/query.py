@@ -15,7 +15,7 @@ import difflib
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -404,7 +404,10 @@ def _bounded(q: str, terms: list[QueryTerm], types: list[str], filters: dict[str
     """A large SQLite index: see search.bounded. All terms must match, then any."""
     names = facet_names(types)
     typed = bounded.complete(terms)
-    exprs = [render_query([t], any_term=False, dialect=FTS5) for t in typed]
+    # Each term's IDF from its words and one-word synonyms and completions: a document
+    # frequency walk through multi-word synonym phrases costs more than the search itself.
+    exprs = [render_query([replace(t, alternatives=[a for a in t.alternatives if len(a) == 1])],
+                          any_term=False, dialect=FTS5) for t in typed]
     offset = (page - 1) * page_size
     found = bounded.search(terms, render_query(typed, any_term=False, dialect=FTS5), exprs, types, filters,
                            names, offset, page_size)
