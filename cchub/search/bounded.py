@@ -233,17 +233,23 @@ class Candidate:
         return {"title": self.title_text, "keywords": self.keywords_text, "body": self.body_text or ""}[name]
 
 
-def _read(columns: list[str], ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
-    """Columns of search_document by id, in chunks small enough for any SQLite's parameters."""
+def _marks(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _by_ids(sql: str, ids: Iterable[int], params: list[Any] | None = None) -> Iterable[tuple[Any, ...]]:
+    """Rows of ``sql`` (its ``{ids}`` a list of ids, then ``params``), asked in chunks small
+    enough for any SQLite's limit on parameters."""
     ids = list(ids)
-    found: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
-        marks = ", ".join(["%s"] * len(chunk))
-        for pk, *values in rows(f"SELECT id, {', '.join(columns)} FROM search_document WHERE id IN ({marks})",
-                                chunk):
-            found[pk] = tuple(values)
-    return found
+        yield from rows(sql.format(ids=_marks(chunk)), [*chunk, *(params or [])])
+
+
+def _read(columns: list[str], ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+    """Columns of search_document by id."""
+    return {pk: tuple(values) for pk, *values in
+            _by_ids(f"SELECT id, {', '.join(columns)} FROM search_document WHERE id IN ({{ids}})", ids)}
 
 
 def _fetch(ids: Iterable[int]) -> dict[int, Candidate]:
@@ -336,13 +342,10 @@ class Outcome:
 def _count_facets(ids: list[int], names: list[str]) -> Counter[tuple[str, str]]:
     """Facet values of the given documents, counted from the covering index of facet rows."""
     counts: Counter[tuple[str, str]] = Counter()
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        for name, value, n in rows(
-                "SELECT name, value, COUNT(*) FROM search_facetvalue WHERE document_id IN ("
-                + ", ".join(["%s"] * len(chunk)) + ") AND name IN (" + ", ".join(["%s"] * len(names))
-                + ") GROUP BY name, value", [*chunk, *names]):
-            counts[(name, value)] += n
+    for name, value, n in _by_ids("SELECT name, value, COUNT(*) FROM search_facetvalue WHERE document_id "
+                                  f"IN ({{ids}}) AND name IN ({_marks(names)}) GROUP BY name, value",
+                                  ids, names):
+        counts[(name, value)] += n
     return counts
 
 
