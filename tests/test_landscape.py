@@ -30,7 +30,8 @@ from cchub.registry.writes import apply
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
-PERIOD = kpis.period(NOW.date() - dt.timedelta(days=89), NOW.date())  # ninety days up to today
+TODAY = timezone.localdate()  # the hub's day (Europe/Brussels), not UTC's: near midnight they differ
+PERIOD = kpis.period(TODAY - dt.timedelta(days=89), TODAY)  # ninety days up to today
 
 
 def offer(centre: str, competence: str, level: str) -> None:
@@ -237,7 +238,7 @@ def test_the_report_in_three_formats(network: Any) -> None:
     from pypdf import PdfReader
 
     client = Client()
-    span = {"from": PERIOD.start.date().isoformat(), "to": NOW.date().isoformat()}
+    span = {"from": PERIOD.start.date().isoformat(), "to": TODAY.isoformat()}
     page = client.get("/landscape/report/", span).content.decode()
     assert "4. Gaps and recommendations" in page and "Questions asked: 4" in page
     pdf = client.get("/landscape/report/", {**span, "format": "pdf"})

@@ -140,3 +140,26 @@ def test_title_table_kept_in_step_with_the_documents() -> None:
     remove("centre", "zz-test")
     assert titles("wombat") == [] and bounded.walk('"quokka"', 10) == []
     assert count("search_title") == count("search_document")
+
+
+def test_a_block_of_new_records_does_not_swamp_the_estimates(large: None,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import adds its records in one block of ids: estimates must not take the newest
+    matches for all of them."""
+    from cchub.search.index import DocumentData, write
+
+    before = _exact("data", {}).total
+    for i in range(60):
+        write("service", f"zz-block-{i}", DocumentData(title=f"Quokka data service {i}", url=f"/q/{i}/",
+                                                       body="data", facets={"cluster": ["quokka"]}))
+    exact = _exact("data", {})
+    assert exact.total == before + 60
+    monkeypatch.setattr(bounded, "WALK", 20)
+    bounded._RANGE[:] = [0.0, (0, 0)]
+    found = _exact("data", {})
+    assert not found.total_exact
+    assert exact.total / 2 <= found.total <= exact.total * 2
+    quokka = dict(found.facets["cluster"]).get("quokka", 0)
+    # The newest 20 matches are all quokka; the older slices show the rest of the network.
+    assert quokka < found.total * 0.6
+    assert sum(n for v, n in found.facets["cluster"] if v != "quokka") > found.total * 0.3

@@ -11,9 +11,10 @@ relevance search on SQLite therefore
 * ranks those candidates with BM25F in Python: title and keywords scored by their term
   frequencies and lengths, the body credited once for a term found only there, each term
   weighted by its IDF from document frequencies kept in a small per-process cache;
-* counts exactly up to ``WALK`` matches; beyond, estimates the total from how far the walk
-  reached into the id range (``Results.total_exact`` is then false), and estimates the facet
-  counts from the walked sample in the same proportion.
+* counts exactly up to ``WALK`` matches; beyond, walks a few of the newest matches in each
+  of three slices of the older id range, and estimates the total and the facet counts slice
+  by slice from how far each walk reached (``Results.total_exact`` is then false): records
+  added in blocks weigh as much as they match.
 
 Pages past the ranked candidates continue with the older matches, newest first.
 """
@@ -84,17 +85,65 @@ def _and(*parts: str) -> str:
     return " AND ".join(f"({p})" for p in parts if p)
 
 
-def walk(expr: str, limit: int, before: int | None = None, offset: int = 0,
-         table: str = "search_fts") -> list[int]:
-    """Ids of the newest matches of ``expr`` (older than ``before``), newest first; FTS5 stops
-    reading doclists once ``limit`` are found. ``table``: ``search_title`` holds titles alone.
-    The tables' rowids are minus the ids (see index.FTS_TABLES)."""
+def walk(expr: str, limit: int, offset: int = 0, table: str = "search_fts",
+         ids: tuple[int, int] | None = None, exclude: Iterable[int] = ()) -> list[int]:
+    """Ids of the newest matches of ``expr`` (within the id range ``ids``, leaving out
+    ``exclude``), newest first; FTS5 stops reading doclists once ``limit`` are found.
+    ``table``: ``search_title`` holds titles alone. The tables' rowids are minus the ids
+    (see index.FTS_TABLES)."""
     sql = f"SELECT -rowid FROM {table} WHERE {table} MATCH %s"
     params: list[Any] = [expr]
-    if before is not None:
-        sql += " AND rowid > %s"
-        params.append(-before)
+    if ids is not None:
+        sql += " AND rowid >= %s AND rowid <= %s"
+        params += [-ids[1], -ids[0]]
+    left_out = [-i for i in exclude]
+    if left_out:
+        sql += f" AND rowid NOT IN ({', '.join(['%s'] * len(left_out))})"
+        params += left_out
     return [r[0] for r in rows(sql + " ORDER BY rowid LIMIT %s OFFSET %s", [*params, limit, offset])]
+
+
+SLICES = 3
+SLICE_SHARE = 12  # each older slice's walk: 1/12 of the newest walk (25 of 300)
+
+
+@dataclass
+class Sample:
+    """The newest ``limit`` matches, and when there are more, a few of the newest in each of
+    ``SLICES`` equal slices of the older id range, so that records added in blocks (an
+    import, a harvest) weigh in the estimates as much as they match. ``parts`` holds each
+    walk's ids and how many matches each of them stands for."""
+
+    newest: list[int]
+    parts: list[tuple[list[int], float]]
+    total: int
+    exact: bool
+
+
+def _slices(lo: int, hi: int, count: int) -> list[tuple[int, int]]:
+    size = max(1, -(-(hi - lo + 1) // count))
+    return [(max(lo, top - size + 1), top) for top in range(hi, lo - 1, -size)]
+
+
+def sample(expr: str, limit: int) -> Sample:
+    """Exact up to ``limit`` matches; beyond, the older slices' totals estimated from how far
+    into each slice its walk reached."""
+    newest = walk(expr, limit + 1)
+    if len(newest) <= limit:
+        return Sample(newest, [(newest, 1.0)] if newest else [], len(newest), True)
+    newest = newest[:limit]
+    parts, total = [(newest, 1.0)], limit
+    per = max(1, limit // SLICE_SHARE)
+    for lo, hi in _slices(id_range()[0], newest[-1] - 1, SLICES):
+        ids = walk(expr, per + 1, ids=(lo, hi))
+        matched = len(ids)
+        if matched > per:
+            covered = (hi - ids[per - 1] + 1) / (hi - lo + 1)
+            matched, ids = max(per + 1, min(hi - lo + 1, round(per / covered))), ids[:per]
+        if ids:
+            parts.append((ids, matched / len(ids)))
+        total += matched
+    return Sample(newest, parts, total, False)
 
 
 COMPLETIONS = 8
@@ -126,16 +175,6 @@ def complete(terms: list[Any], keep_prefix: bool = False) -> list[Any]:
     return done
 
 
-def estimate(ids: list[int], limit: int) -> tuple[int, bool]:
-    """How many match, from a walk of at most ``limit`` + 1: exact when the walk ended,
-    otherwise scaled by the share of the id range the walk covered."""
-    if len(ids) <= limit:
-        return len(ids), True
-    lo, hi = id_range()
-    covered = max(1, hi - ids[limit - 1] + 1) / max(1, hi - lo + 1)
-    return max(limit + 1, min(hi - lo + 1, round(limit / covered))), False
-
-
 def document_frequency(expr: str) -> int:
     now = time.monotonic()
     cached = _DF_CACHE.get(expr)
@@ -143,7 +182,7 @@ def document_frequency(expr: str) -> int:
         return cached[1]
     if len(_DF_CACHE) > 20_000:
         _DF_CACHE.clear()
-    df, _ = estimate(walk(text_expr(expr), 2001), 2000)
+    df = sample(text_expr(expr), 2000).total
     _DF_CACHE[expr] = (now, df)
     return df
 
@@ -339,13 +378,15 @@ class Outcome:
     facets_exact: bool
 
 
-def _count_facets(ids: list[int], names: list[str]) -> Counter[tuple[str, str]]:
-    """Facet values of the given documents, counted from the covering index of facet rows."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for name, value, n in _by_ids("SELECT name, value, COUNT(*) FROM search_facetvalue WHERE document_id "
-                                  f"IN ({{ids}}) AND name IN ({_marks(names)}) GROUP BY name, value",
-                                  ids, names):
-        counts[(name, value)] += n
+def _count_facets(found: Sample, names: list[str]) -> dict[tuple[str, str], float]:
+    """Facet values of the walked documents, counted from the covering index of facet rows,
+    each document weighted by the matches it stands for."""
+    counts: dict[tuple[str, str], float] = {}
+    for ids, weight in found.parts:
+        for name, value, n in _by_ids("SELECT name, value, COUNT(*) FROM search_facetvalue WHERE document_id "
+                                      f"IN ({{ids}}) AND name IN ({_marks(names)}) GROUP BY name, value",
+                                      ids, names):
+            counts[(name, value)] = counts.get((name, value), 0.0) + n * weight
     return counts
 
 
@@ -355,42 +396,32 @@ def search(terms: list[Any], match: str, term_exprs: list[str], types: list[str]
     names = ["type", *[n for n in names if n != "type"]]
     words_expr = text_expr(match)
     chosen = filter_expr(types, filters)
-    ids = walk(_and(words_expr, chosen), WALK + 1)
-    total, exact = estimate(ids, WALK)
-    sample = ids[:WALK]
-    title_ids = walk(_and(match, chosen), TITLE_WALK, table="search_title") if not exact else []
-    candidates = _fetch(dict.fromkeys(sample + title_ids))
-    ranked = rank(terms, term_exprs,
-                  [candidates[i] for i in dict.fromkeys(sample + title_ids) if i in candidates],
+    walked = sample(_and(words_expr, chosen), WALK)
+    title_ids = walk(_and(match, chosen), TITLE_WALK, table="search_title") if not walked.exact else []
+    pool = list(dict.fromkeys(walked.newest + title_ids))
+    candidates = _fetch(pool)
+    ranked = rank(terms, term_exprs, [candidates[i] for i in pool if i in candidates],
                   all_terms, depth=2 * (offset + limit))
+    # Past the ranked candidates: every other match, newest first.
     page = ranked[offset:offset + limit]
-    if len(page) < limit and total > len(ranked) and sample:
-        seen = set(title_ids)
-        more = walk(_and(words_expr, chosen), limit + len(seen), before=sample[-1],
-                    offset=max(0, offset - len(ranked)))
-        page += [(i, 0.0) for i in more if i not in seen][: limit - len(page)]
-    facets = _facets(words_expr, types, filters, names, sample, total)
-    return Outcome(page, total, exact, facets[0], exact and facets[1])
+    if len(page) < limit and walked.total > len(ranked):
+        page += [(i, 0.0) for i in walk(_and(words_expr, chosen), limit - len(page),
+                                        offset=max(0, offset - len(ranked)), exclude=pool)]
+    facets, facets_exact = _facets(words_expr, types, filters, names, walked)
+    return Outcome(page, walked.total, walked.exact, facets, walked.exact and facets_exact)
 
 
 def _facets(words_expr: str, types: list[str], filters: dict[str, list[str]], names: list[str],
-            sample: list[int], total: int) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+            walked: Sample) -> tuple[dict[str, list[tuple[str, int]]], bool]:
     """Each facet counted over the matches without its own selection, from a walked sample
-    scaled to the estimated total; and whether every count is exact."""
+    scaled slice by slice to the estimated total; and whether every count is exact."""
     selected = [n for n in names if (types if n == "type" else filters.get(n))]
     result: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
-    groups: list[tuple[list[str], list[int], int]] = [
-        ([n for n in names if n not in selected], sample, total)]
-    exact = True
-    for name in selected:
-        ids = walk(_and(words_expr, filter_expr(types, filters, skip=name)), WALK + 1)
-        matched, walked_all = estimate(ids, WALK)
-        exact = exact and walked_all
-        groups.append(([name], ids[:WALK], matched))
-    for group, docs, matched in groups:
-        if not group or not docs:
-            continue
-        scale = matched / len(docs)
-        for (name, value), count in _count_facets(docs, group).items():
-            result[name].append((value, max(1, round(count * scale))))
+    groups = [([n for n in names if n not in selected], walked)]
+    groups += [([name], sample(_and(words_expr, filter_expr(types, filters, skip=name)), WALK))
+               for name in selected]
+    for group, found in groups:
+        for (name, value), weighted in (_count_facets(found, group) if group and found.parts else {}).items():
+            result[name].append((value, max(1, round(weighted))))
+    exact = all(found.exact for _, found in groups)
     return {n: sorted(vs, key=lambda vc: (-vc[1], vc[0]))[:60] for n, vs in result.items()}, exact
