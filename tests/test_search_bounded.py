@@ -142,6 +142,7 @@ def test_title_table_kept_in_step_with_the_documents() -> None:
     assert count("search_title") == count("search_document")
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="bounded search is SQLite's")
 def test_a_block_of_new_records_does_not_swamp_the_estimates(large: None,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """An import adds its records in one block of ids: estimates must not take the newest
