@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models.functions import Length
 
-from cchub.search.index import WORD, tag
+from cchub.search.index import WORD, rows, tag
 
 WALK = 300
 TITLE_WALK = 100
@@ -43,13 +43,6 @@ FIELD_WEIGHTS = {"title": 25.0, "keywords": 5.0, "body": 1.0}
 _DF_CACHE: dict[str, tuple[float, int]] = {}
 _DF_TTL = 600.0
 _RANGE: list[Any] = [0.0, (0, 0)]
-
-
-def rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """Every row of one SQL statement (the search layer's raw reads)."""
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
 
 
 def id_range() -> tuple[int, int]:
@@ -68,17 +61,13 @@ def applies(match: str | None, sort: str) -> bool:
 
 
 def filter_expr(types: list[str], filters: dict[str, list[str]], skip: str | None = None) -> str:
-    """Facet selections as FTS5 terms: OR inside a facet, AND across facets."""
+    """Facet selections as FTS5 terms: OR inside a facet, AND across facets. The user's
+    words beside them need no column filter (which would make FTS5 read every match's
+    positions): a tag is an "f" and digits, a token no one types."""
     groups = [("type", types)] + list(filters.items())
     parts = ['(' + " OR ".join(f'"{tag(name, v)}"' for v in values) + ')'
              for name, values in groups if values and name != skip]
     return " AND ".join(parts)
-
-
-def text_expr(match: str) -> str:
-    """The user's words need no column filter: tags are digits no one types (and a column
-    filter would make FTS5 read every match's positions)."""
-    return match
 
 
 def _and(*parts: str) -> str:
@@ -182,7 +171,7 @@ def document_frequency(expr: str) -> int:
         return cached[1]
     if len(_DF_CACHE) > 20_000:
         _DF_CACHE.clear()
-    df = sample(text_expr(expr), 2000).total
+    df = sample(expr, 2000).total
     _DF_CACHE[expr] = (now, df)
     return df
 
@@ -394,7 +383,7 @@ def search(terms: list[Any], match: str, term_exprs: list[str], types: list[str]
            filters: dict[str, list[str]], names: list[str], offset: int, limit: int,
            all_terms: bool = True) -> Outcome:
     names = ["type", *[n for n in names if n != "type"]]
-    words_expr = text_expr(match)
+    words_expr = match
     chosen = filter_expr(types, filters)
     walked = sample(_and(words_expr, chosen), WALK)
     title_ids = walk(_and(match, chosen), TITLE_WALK, table="search_title") if not walked.exact else []

@@ -206,6 +206,13 @@ def _fts_delete(ids: list[int]) -> None:
                 cur.executemany(f"DELETE FROM {table} WHERE rowid = %s", [(-i,) for i in ids])
 
 
+def rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Every row of one SQL statement: the search layer's raw reads."""
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
 def _add_terms(text: str) -> None:
     words = {w for w in WORD.findall(text.lower()) if 3 <= len(w) <= 40 and not w.isdigit()}
     if words:

@@ -24,7 +24,7 @@ from django.db import connection
 
 from cchub.search import bounded
 from cchub.search import semantic as vectors
-from cchub.search.index import FACET_LABELS, TYPES, WORD, load_types
+from cchub.search.index import FACET_LABELS, TYPES, WORD, load_types, rows
 from cchub.search.models import Document, Term, ZeroResultQuery
 
 MAX_QUERY = 500
@@ -197,7 +197,7 @@ class Plan:
                 match = "d.id IN (SELECT id FROM temp.search_hits)"
             else:
                 match = "d.id IN (SELECT -rowid FROM search_fts WHERE search_fts MATCH %s)"
-                params.append(bounded.text_expr(self.match))
+                params.append(self.match)
             if self.also_ids:
                 match = f"({match} OR d.id IN ({', '.join(['%s'] * len(self.also_ids))}))"
                 params.extend(self.also_ids)
@@ -226,16 +226,16 @@ def _materialise(plan: Plan) -> Plan:
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY)")
         cur.execute("DELETE FROM temp.search_hits")
         cur.execute("INSERT INTO temp.search_hits SELECT -rowid FROM search_fts WHERE search_fts MATCH %s",
-                    [bounded.text_expr(plan.match)])
+                    [plan.match])
     plan.materialised = True
     return plan
 
 
 def _count(plan: Plan) -> int:
     if plan.materialised and not (plan.types or plan.filters or plan.also_ids):
-        return int(bounded.rows("SELECT COUNT(*) FROM temp.search_hits", [])[0][0])
+        return int(rows("SELECT COUNT(*) FROM temp.search_hits", [])[0][0])
     where, params = plan.where()
-    return int(bounded.rows(f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
+    return int(rows(f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
 
 
 def _ranked(plan: Plan, match: str, offset: int, limit: int) -> list[tuple[int, float]]:
@@ -246,14 +246,14 @@ def _ranked(plan: Plan, match: str, offset: int, limit: int) -> list[tuple[int, 
         score, score_params = ranked.pg_score()
         sql = (f"SELECT d.id, {score} AS score FROM search_document d WHERE {where} "
                "ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
-        rows = bounded.rows(sql, [*score_params, *params, limit, offset])
+        found = rows(sql, [*score_params, *params, limit, offset])
     else:
         # FTS5 ranks fastest from its own table; the filters join onto it.
         sql = (f"SELECT d.id, -bm25(search_fts, {FTS5_WEIGHTS}) AS score FROM search_fts "
                "JOIN search_document d ON d.id = -search_fts.rowid "
                f"WHERE search_fts MATCH %s AND {where} ORDER BY score DESC, d.id LIMIT %s OFFSET %s")
-        rows = bounded.rows(sql, [bounded.text_expr(match), *params, limit, offset])
-    return [(r[0], float(r[1])) for r in rows]
+        found = rows(sql, [match, *params, limit, offset])
+    return [(r[0], float(r[1])) for r in found]
 
 
 def _without(match: str, exact: str) -> str:
@@ -274,7 +274,7 @@ def _page(plan: Plan, sort: str, offset: int, limit: int) -> list[tuple[int, flo
     where, params = plan.where()
     order = "d.date DESC, d.id" if connection.vendor == "postgresql" else "d.date IS NULL, d.date DESC, d.id"
     sql = f"SELECT d.id FROM search_document d WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
-    return [(r[0], 0.0) for r in bounded.rows(sql, [*params, limit, offset])]
+    return [(r[0], 0.0) for r in rows(sql, [*params, limit, offset])]
 
 
 FACET_EXACT_LIMIT = 2000
@@ -296,17 +296,17 @@ def _facet_counts(plan: Plan, names: list[str], total: int) -> tuple[dict[str, l
         if not group:
             continue
         where, params = plan.where(skip=skip)
-        matched = total if skip is None else int(bounded.rows(
+        matched = total if skip is None else int(rows(
             f"SELECT COUNT(*) FROM search_document d WHERE {where}", params)[0][0])
         sampled = matched > FACET_EXACT_LIMIT
         exact = exact and not sampled
-        rows = bounded.rows(
+        counted = rows(
             f"SELECT fv.name, fv.value, COUNT(*) FROM (SELECT d.id FROM search_document d WHERE {where} "
             "LIMIT %s) m CROSS JOIN search_facetvalue fv WHERE fv.document_id = m.id AND fv.name IN ("
             + ", ".join(["%s"] * len(group)) + ") GROUP BY fv.name, fv.value",
             [*params, FACET_EXACT_LIMIT, *group])
         scale = matched / FACET_EXACT_LIMIT if sampled else 1.0
-        for name, value, count in rows:
+        for name, value, count in counted:
             result[name].append((value, max(1, round(int(count) * scale))))
     for name in result:
         result[name] = sorted(result[name], key=lambda vc: (-vc[1], vc[0]))[:60]
@@ -450,7 +450,7 @@ def _hybrid(q: str, plan: Plan, offset: int, limit: int) -> tuple[list[tuple[int
     allowed = None
     if plan.types or plan.filters:
         where, params = Plan(None, plan.types, plan.filters).where()
-        allowed = {r[0] for r in bounded.rows(f"SELECT d.id FROM search_document d WHERE {where}", params)}
+        allowed = {r[0] for r in rows(f"SELECT d.id FROM search_document d WHERE {where}", params)}
     near = [doc_id for doc_id, _ in vectors.nearest(q, allowed, k=100)]
     keyword = [doc_id for doc_id, _ in _page(plan, "relevance", 0, FUSION_DEPTH)] if plan.match else []
     fused = vectors.fuse([keyword, near])
