@@ -230,7 +230,7 @@ def build_index(n: int) -> float:
     (the synthetic generator's own time is not counted)."""
     from django.db import transaction
 
-    from cchub.search.index import _bulk_write
+    from cchub.search.index import _bulk_write, bulk
 
     spent = 0.0
     batch: dict[str, list[Any]] = {"centre": [], "service": []}
@@ -243,15 +243,16 @@ def build_index(n: int) -> float:
         batch[kind] = []
         return time.perf_counter() - started
 
-    for kind, i, data in corpus(n):
-        batch[kind].append((f"b{i}", data))
-        if len(batch[kind]) >= 2000:
-            done += len(batch[kind])
+    with bulk():
+        for kind, i, data in corpus(n):
+            batch[kind].append((f"b{i}", data))
+            if len(batch[kind]) >= 2000:
+                done += len(batch[kind])
+                spent += flush(kind)
+                if done % 100_000 < 2000:
+                    print(f"    indexed {done}/{n}", flush=True)
+        for kind in list(batch):
             spent += flush(kind)
-            if done % 100_000 < 2000:
-                print(f"    indexed {done}/{n}", flush=True)
-    for kind in list(batch):
-        spent += flush(kind)
     return spent
 
 

@@ -164,3 +164,69 @@ def test_a_block_of_new_records_does_not_swamp_the_estimates(large: None,
     # The newest 20 matches are all quokka: a newest-only sample gave quokka every match.
     assert 60 / 2 <= quokka <= 60 * 2 and dict(exact.facets["cluster"])["quokka"] == 60
     assert sum(n for v, n in found.facets["cluster"] if v != "quokka") > 0
+
+
+def _ids(table: str, match: str) -> set[int]:
+    return {-r[0] for r in bounded.rows(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match])}
+
+
+PHRASE_DOCS = [
+    ("Wombat data handling desk", "help with consent forms"),
+    ("Consent desk", "we handle wombat data handling requests"),
+    ("Clinic", "wombats' data handled here"),  # the same stems: "wombat data handl"
+    ("Archive", "data handling of wombat records"),  # the words, not the phrase
+    ("Wombat", "data handling"),  # not in one field
+]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="phrase tokens are SQLite's")
+def test_a_phrase_token_matches_exactly_what_the_phrase_matches() -> None:
+    from cchub.search import synonyms
+    from cchub.search.index import DocumentData, write
+
+    phrase = "wombat data handling"
+    synonyms.register([phrase])
+    docs = [write("service", f"zz-phrase-{i}", DocumentData(title=t, url=f"/p/{i}/", body=b))
+            for i, (t, b) in enumerate(PHRASE_DOCS)]
+    assert synonyms.registered()[-1] == phrase and phrase not in synonyms.ready()  # index not empty
+    tok = f'"{synonyms.token(phrase)}"'
+    # Records indexed after the phrase was registered carry its token.
+    ours = {d.pk for d in docs}
+    assert _ids("search_fts", tok) == _ids("search_fts", f'"{phrase}"') & ours == {d.pk for d in docs[:3]}
+    assert _ids("search_title", tok) == {docs[0].pk}
+    # Earlier records get it from the backfill, which then lets searches ask for the token.
+    assert synonyms.backfill() == len(_ids("search_fts", f'"{phrase}"') - ours)
+    assert _ids("search_fts", tok) == _ids("search_fts", f'"{phrase}"')
+    assert _ids("search_title", tok) == _ids("search_title", f'title : "{phrase}"')
+    assert synonyms.ready()[phrase] == synonyms.token(phrase)
+    assert synonyms.backfill() == 0  # nothing left to do, and no token twice
+    # An edit drops the token with the phrase.
+    write("service", "zz-phrase-0", DocumentData(title="Consent desk", url="/p/0/", body="consent"))
+    assert docs[0].pk not in _ids("search_fts", tok) | _ids("search_title", tok)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="phrase tokens are SQLite's")
+def test_bounded_search_finds_the_same_through_a_phrase_token(settings: Any) -> None:
+    from cchub.search import synonyms
+    from cchub.search.index import DocumentData, write
+    from cchub.vocab.models import Concept
+
+    concept = Concept.objects.first()
+    assert concept is not None
+    concept.alt_labels = [*concept.alt_labels, "quokka keeping"]
+    concept.save()
+    for i, body in enumerate(["quokka keeping", "keeping a quokka", "Quokkas Keeping, daily"]):
+        write("service", f"zz-keep-{i}", DocumentData(title=f"Zoo {i}", url=f"/k/{i}/", body=body))
+    q = concept.pref_label.lower() + " "
+    exact = _exact(q, {}, page_size=bounded.WALK)
+    synonyms.synonyms()
+    synonyms.backfill()
+    assert "quokka keeping" in synonyms.ready()
+    settings.SEARCH_BOUNDED_FROM = 1
+    bounded._RANGE[:] = [0.0, (0, 0)]
+    try:
+        found = _exact(q, {}, page_size=bounded.WALK)
+    finally:
+        bounded._RANGE[:] = [0.0, (0, 0)]
+    assert {h.url for h in found.hits} == {h.url for h in exact.hits}
+    assert {"/k/0/", "/k/2/"} <= {h.url for h in found.hits} and "/k/1/" not in {h.url for h in found.hits}

@@ -8,12 +8,13 @@ kept in step through ``lib.watch`` (inside the writer's transaction) and rebuilt
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,8 +139,9 @@ def write(doc_type: str, object_id: Any, data: DocumentData) -> Document:
                       "text_hash": _hash(title, keywords, body)},
         )
         FacetValue.objects.filter(document=doc).delete()
-        _insert_facets(_facet_rows(doc.pk, {"type": [doc_type], **data.facets}))
-        _fts_replace([(doc.pk, title, keywords, body, tags(doc_type, data.facets))], new=created)
+        facets = _facet_rows(doc.pk, {"type": [doc_type], **data.facets})
+        _insert_facets(facets)
+        _fts_replace([(doc.pk, title, keywords, body, tags(facets))], new=created)
         _add_terms(f"{title} {keywords}")
         semantic.schedule()
     return doc
@@ -153,8 +155,9 @@ def tag(name: str, value: str) -> str:
     return f"f{int.from_bytes(digest, 'big')}"
 
 
-def tags(doc_type: str, facets: dict[str, list[str]]) -> str:
-    return " ".join(tag(name, value) for _, name, value in _facet_rows(0, {"type": [doc_type], **facets}))
+def tags(facet_rows: list[tuple[int, str, str]]) -> str:
+    """The FTS5 tags of one document's facet rows."""
+    return " ".join(tag(name, value) for _, name, value in facet_rows)
 
 
 def _facet_rows(doc_id: int, facets: dict[str, list[str]]) -> list[tuple[int, str, str]]:
@@ -187,16 +190,23 @@ def _fts_replace(rows: list[tuple[int, str, str, str, str]], new: bool = False) 
     """``new``: the ids were just assigned, so there is nothing to delete first."""
     if connection.vendor != "sqlite" or not rows:
         return  # PostgreSQL: the tsv column is generated from the row itself
+    from cchub.search import synonyms
+
     if not new:
         _fts_delete([r[0] for r in rows])
     # In ascending keys: FTS5 flushes its pending terms whenever a key is lower than the last
     # one written (newest first, a bulk load indexed 3x slower).
     rows = sorted(rows, key=lambda r: -r[0])
+    synonyms.synonyms()  # the vocabularies' phrases registered
+    found = synonyms.found([(title, keywords, body) for _, title, keywords, body, _ in rows])
+    texts = [(-pk, title, keywords, body, f"{tags} {anywhere}")
+             for (pk, title, keywords, body, tags), (anywhere, _) in zip(rows, found, strict=True)]
+    titles = [(-pk, title, f"{tags} {in_title}")
+              for (pk, title, _, _, tags), (_, in_title) in zip(rows, found, strict=True)]
     with connection.cursor() as cur:
         cur.executemany("INSERT INTO search_fts(rowid, title, keywords, body, tags) "
-                        "VALUES (%s, %s, %s, %s, %s)", [(-pk, *rest) for pk, *rest in rows])
-        cur.executemany("INSERT INTO search_title(rowid, title, tags) VALUES (%s, %s, %s)",
-                        [(-pk, title, tags) for pk, title, _, _, tags in rows])
+                        "VALUES (%s, %s, %s, %s, %s)", texts)
+        cur.executemany("INSERT INTO search_title(rowid, title, tags) VALUES (%s, %s, %s)", titles)
 
 
 def _fts_delete(ids: list[int]) -> None:
@@ -221,36 +231,64 @@ def _add_terms(text: str) -> None:
             cur.executemany(sql, [(w,) for w in sorted(words)])
 
 
+BULK_CACHE_KIB = 65536
+BULK_CHECKPOINT_PAGES = 20000
+
+
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """SQLite settings for writing many documents: a 64 MB page cache, and the write-ahead
+    log copied back to the database every 20,000 pages instead of every 1,000, so that the
+    index pages rewritten batch after batch are copied back once (about 10 % faster at
+    200,000 records). Restored afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        saved = [rows(f"PRAGMA {name}", [])[0][0] for name in ("cache_size", "wal_autocheckpoint")]
+        cur.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        cur.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(saved[0])}")
+            cur.execute(f"PRAGMA wal_autocheckpoint = {int(saved[1])}")
+
+
 def rebuild(names: list[str] | None = None, progress: Callable[[str, int, int], None] | None = None,
             batch: int = 500) -> dict[str, int]:
     """Rebuild the index of the given types (all by default); returns documents per type."""
     load_types()
-    counts: dict[str, int] = {}
-    for name in names or list(TYPES):
-        t = TYPES[name]
-        with transaction.atomic():
-            old = list(Document.objects.filter(doc_type=name).values_list("pk", flat=True))
-            for start in range(0, len(old), 5000):
-                _fts_delete(old[start:start + 5000])
-            Document.objects.filter(doc_type=name).delete()
-            qs = t.queryset()
-            total = qs.count()
-            written = 0
-            pending: list[tuple[Any, DocumentData]] = []
-            for done, obj in enumerate(qs.iterator(chunk_size=batch), start=1):
-                data = t.build(obj)
-                if data is not None:
-                    pending.append((obj.pk, data))
-                if len(pending) >= batch:
-                    written += _bulk_write(name, pending)
-                    pending = []
-                if progress and (done % batch == 0 or done == total):
-                    progress(name, done, total)
-            written += _bulk_write(name, pending)
-            if progress and total == 0:
-                progress(name, 0, 0)
-        counts[name] = written
-    return counts
+    with bulk():
+        return {name: _rebuild_type(TYPES[name], progress, batch) for name in names or list(TYPES)}
+
+
+def _rebuild_type(t: SearchType, progress: Callable[[str, int, int], None] | None, batch: int) -> int:
+    """Drop one type's documents and index its records again, in one transaction."""
+    name = t.name
+    with transaction.atomic():
+        old = list(Document.objects.filter(doc_type=name).values_list("pk", flat=True))
+        for start in range(0, len(old), 5000):
+            _fts_delete(old[start:start + 5000])
+        Document.objects.filter(doc_type=name).delete()
+        qs = t.queryset()
+        total = qs.count()
+        written = 0
+        pending: list[tuple[Any, DocumentData]] = []
+        for done, obj in enumerate(qs.iterator(chunk_size=batch), start=1):
+            data = t.build(obj)
+            if data is not None:
+                pending.append((obj.pk, data))
+            if len(pending) >= batch:
+                written += _bulk_write(name, pending)
+                pending = []
+            if progress and (done % batch == 0 or done == total):
+                progress(name, done, total)
+        written += _bulk_write(name, pending)
+        if progress and total == 0:
+            progress(name, 0, 0)
+    return written
 
 
 def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
@@ -266,7 +304,8 @@ def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
         cur.executemany(
             f"INSERT INTO {Document._meta.db_table} (doc_type, object_id, title, keywords, body, url, date, "
             "facets, indexed_at, text_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(doc_type, object_id, *text, data.url, date_field.get_db_prep_value(data.date, connection),
+            [(doc_type, object_id, *text, data.url,
+              None if data.date is None else date_field.get_db_prep_value(data.date, connection),
               json.dumps(data.facets), now, _hash(*text))
              for object_id, text, (_, data) in zip(object_ids, texts, items, strict=True)])
     ids: dict[str, int] = {}
@@ -274,9 +313,10 @@ def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
         ids.update(Document.objects.filter(doc_type=doc_type, object_id__in=object_ids[start:start + 500])
                    .values_list("object_id", "pk"))
     pks = [ids[object_id] for object_id in object_ids]
-    _insert_facets([row for pk, (_, data) in zip(pks, items, strict=True)
-                    for row in _facet_rows(pk, {"type": [doc_type], **data.facets})])
-    _fts_replace([(pk, *text, tags(doc_type, data.facets))
-                  for pk, text, (_, data) in zip(pks, texts, items, strict=True)], new=True)
+    facets = [_facet_rows(pk, {"type": [doc_type], **data.facets})
+              for pk, (_, data) in zip(pks, items, strict=True)]
+    _insert_facets([row for doc_rows in facets for row in doc_rows])
+    _fts_replace([(pk, *text, tags(doc_rows)) for pk, text, doc_rows in zip(pks, texts, facets, strict=True)],
+                 new=True)
     _add_terms(" ".join(f"{title} {keywords}" for title, keywords, _ in texts))
     return len(items)

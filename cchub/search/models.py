@@ -86,3 +86,17 @@ class ZeroResultQuery(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+class Phrase(models.Model):
+    """A multi-word synonym that SQLite indexes also store as one token (search.synonyms);
+    ``ready`` once every indexed record has been checked for it."""
+
+    MAX_LENGTH = 200
+
+    words = models.CharField(max_length=MAX_LENGTH, unique=True)
+    ready = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.words

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 from cchub.search import bounded
 from cchub.search import semantic as vectors
 from cchub.search.index import FACET_LABELS, TYPES, WORD, load_types, rows
 from cchub.search.models import Document, Term, ZeroResultQuery
+from cchub.search.synonyms import ready as phrase_tokens
+from cchub.search.synonyms import synonyms
 
 MAX_QUERY = 500
 MAX_TERMS = 12
@@ -33,7 +34,6 @@ STOPWORDS = frozenset("""
     a an and are as at be by can do for from get how i in is it me my of on or our the to we
     what where which who with you your
 """.split())
-SYNONYM_CACHE_KEY = "cchub-search-synonyms"
 # Field weights: title, keywords, body. FTS5 takes them as BM25 column weights; PostgreSQL's
 # ts_rank takes {D, C, B, A} = {unused, body, keywords, title}.
 FTS5_WEIGHTS = "25.0, 5.0, 1.0, 0.0"  # the fourth column holds facet tags
@@ -75,27 +75,6 @@ def parse(q: str) -> list[QueryTerm]:
         last.prefix = len(last.words[0]) >= 2
     meaningful = [t for t in terms if not (len(t.words) == 1 and t.words[0] in STOPWORDS)]
     return (meaningful or terms)[:MAX_TERMS]
-
-
-def synonyms() -> dict[str, list[list[str]]]:
-    """Label → the other labels of the same concept, from every vocabulary."""
-    cached = cache.get(SYNONYM_CACHE_KEY)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    from cchub.vocab.models import Concept, Term
-
-    table: dict[str, list[list[str]]] = {}
-    glossary = Term.objects.filter(status=Term.APPROVED).values_list("pref_label", "alt_labels", "acronyms")
-    sets = [[pref, *alts] for pref, alts in Concept.objects.values_list("pref_label", "alt_labels")]
-    sets += [[pref, *alts, *acronyms] for pref, alts, acronyms in glossary]
-    for all_labels in sets:
-        labels = [WORD.findall(label.lower()) for label in all_labels]
-        labels = [words for words in labels if words and len(words) <= 4]
-        for words in labels:
-            others = table.setdefault(" ".join(words), [])
-            others.extend(w for w in labels if w != words and w not in others)
-    cache.set(SYNONYM_CACHE_KEY, table, 300)
-    return table
 
 
 def expand(terms: list[QueryTerm]) -> list[QueryTerm]:
@@ -404,16 +383,20 @@ def _bounded(q: str, terms: list[QueryTerm], types: list[str], filters: dict[str
     """A large SQLite index: see search.bounded. All terms must match, then any."""
     names = facet_names(types)
     typed = bounded.complete(terms)
-    # Each term's IDF from its words and one-word synonyms and completions: a document
-    # frequency walk through multi-word synonym phrases costs more than the search itself.
-    exprs = [render_query([replace(t, alternatives=[a for a in t.alternatives if len(a) == 1])],
-                          any_term=False, dialect=FTS5) for t in typed]
+    tokens = phrase_tokens()
+    dialect = replace(FTS5, phrase=lambda words, prefix: f'"{tokens[key]}"'
+                      if not prefix and (key := " ".join(words)) in tokens else FTS5.phrase(words, prefix))
+    # Each term's IDF from its words and one-word synonyms and completions, and the synonym
+    # phrases that are index tokens: walking a phrase costs more than the search itself.
+    exprs = [render_query([replace(t, alternatives=[a for a in t.alternatives if len(a) == 1
+                                                    or " ".join(a) in tokens])],
+                          any_term=False, dialect=dialect) for t in typed]
     offset = (page - 1) * page_size
-    found = bounded.search(terms, render_query(typed, any_term=False, dialect=FTS5), exprs, types, filters,
+    found = bounded.search(terms, render_query(typed, any_term=False, dialect=dialect), exprs, types, filters,
                            names, offset, page_size)
     relaxed = False
     if found.total == 0 and len(terms) > 1:
-        found = bounded.search(terms, render_query(typed, any_term=True, dialect=FTS5), exprs, types,
+        found = bounded.search(terms, render_query(typed, any_term=True, dialect=dialect), exprs, types,
                                filters, names, offset, page_size, all_terms=False)
         relaxed = found.total > 0
     return _results(q, terms, types, filters, page, page_size, log, found.ranked, found.total, found.total,

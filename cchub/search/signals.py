@@ -19,7 +19,7 @@ def connect() -> None:
 def _vocabulary_changed(instance: models.Model, deleted: bool) -> None:
     from django.core.cache import cache
 
-    from cchub.search.query import SYNONYM_CACHE_KEY
+    from cchub.search.synonyms import SYNONYM_CACHE_KEY
 
     cache.delete(SYNONYM_CACHE_KEY)
 
