@@ -182,7 +182,13 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     total = sum(counts.values())
     print(f"Indexed {total} records in {seconds:.1f} s ({total / max(seconds, 1e-9):.0f}/s): "
           + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    from cchub.search import semantic
+    from cchub.search import semantic, synonyms
+
+    # Synonym phrases registered since some records were indexed (SQLite): their tokens.
+    line = progress_line()
+    changed = synonyms.backfill(progress=lambda done, total: line("synonym phrases", done, total))
+    if changed:
+        print(f"Synonym phrases: {changed} record(s) given their phrase tokens")
 
     if semantic.available() and not args.no_vectors:
         started = time.monotonic()

@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from cchub.search.index import WORD, rows
-from cchub.search.models import Document, Phrase
+from cchub.search.models import Phrase
 
 SYNONYM_CACHE_KEY = "cchub-search-synonyms"
 MAX_WORDS = 4  # longer labels are not used as synonyms
@@ -70,9 +70,9 @@ def token(phrase: str) -> str:
 
 
 def register(phrases: Iterable[str]) -> None:
-    """Add phrases not registered yet. They are ready at once while the index is empty;
-    otherwise the records already indexed get their tokens from ``backfill``, queued when
-    this transaction commits."""
+    """Add phrases not registered yet. They are ready at once while the full-text index is
+    empty (a writer registers before it writes its first rows there); otherwise the records
+    already indexed get their tokens from ``backfill``, queued when this transaction commits."""
     if connection.vendor != "sqlite":
         return
     wanted = set(phrases)
@@ -84,7 +84,7 @@ def register(phrases: Iterable[str]) -> None:
         # Writing first takes SQLite's write lock: no record can be indexed between the
         # check for records and the commit with an older list of phrases.
         Phrase.objects.bulk_create([Phrase(words=p) for p in new], ignore_conflicts=True)
-        if not Document.objects.exists():
+        if not rows("SELECT 1 FROM search_fts LIMIT 1", []):  # nothing indexed lacks them
             Phrase.objects.filter(words__in=new).update(ready=True)
         elif Phrase.objects.filter(ready=False).exists():
             transaction.on_commit(_queue_backfill)
