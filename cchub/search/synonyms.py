@@ -137,7 +137,7 @@ def _scratch() -> sqlite3.Connection:
     if db is None:
         db = sqlite3.connect(":memory:")
         db.execute("CREATE VIRTUAL TABLE scratch USING fts5(title, keywords, body, "
-                   f"content='', tokenize='{TOKENIZE}')")
+                   f"content='', columnsize=0, tokenize='{TOKENIZE}')")
         _LOCAL.db = db
     return db
 
