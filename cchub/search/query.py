@@ -454,11 +454,12 @@ def snippet(text: str, words: list[str], size: int = 32) -> str:
     tokens = text.split()
     if not tokens:
         return ""
-    stems = {w[: max(4, len(w) - 2)] for w in words if len(w) >= 2}
+    stems = sorted({w[: max(4, len(w) - 2)] for w in words if len(w) >= 2})
+    # A token that starts (after leading punctuation) with one of the stems, in any case.
+    starts = re.compile(r"[.,;:()!?\"']*(?:" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
 
     def hit(token: str) -> bool:
-        low = token.lower().strip(".,;:()!?\"'")
-        return any(low.startswith(s) for s in stems) if low else False
+        return bool(stems) and starts.match(token) is not None
 
     first = next((i for i, tok in enumerate(tokens) if hit(tok)), 0)
     start = max(0, first - size // 3)
