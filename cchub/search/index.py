@@ -161,8 +161,15 @@ def tags(facet_rows: list[tuple[int, str, str]]) -> str:
 
 
 def _facet_rows(doc_id: int, facets: dict[str, list[str]]) -> list[tuple[int, str, str]]:
-    return [(doc_id, name[:30], str(value)[:120])
-            for name, values in facets.items() for value in dict.fromkeys(values) if value]
+    """One row per distinct (name, value) as stored: cut to the columns' lengths, then unique
+    (they are the table's key)."""
+    rows: dict[tuple[int, str, str], None] = {}
+    for name, values in facets.items():
+        name = name[:30]
+        for value in values:
+            if value:
+                rows[(doc_id, name, str(value)[:120])] = None
+    return list(rows)
 
 
 def _insert_facets(rows: list[tuple[int, str, str]]) -> None:
@@ -292,26 +299,29 @@ def _rebuild_type(t: SearchType, progress: Callable[[str, int, int], None] | Non
 
 
 def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
-    """Insert new documents of one type (none of them indexed yet) with plain executemany and
-    read their ids back: building model instances cost more than the inserts."""
+    """Insert new documents of one type (none of them indexed yet) with plain SQL, their ids
+    returned by the insert: building model instances cost more than the inserts."""
     if not items:
         return 0
     now = timezone.now()
     date_field = Document._meta.get_field("date")
     texts = [_text(data) for _, data in items]
     object_ids = [str(object_id) for object_id, _ in items]
-    with connection.cursor() as cur:
-        cur.executemany(
-            f"INSERT INTO {Document._meta.db_table} (doc_type, object_id, title, keywords, body, url, date, "
-            "facets, indexed_at, text_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(doc_type, object_id, *text, data.url,
-              None if data.date is None else date_field.get_db_prep_value(data.date, connection),
-              json.dumps(data.facets), now, _hash(*text))
-             for object_id, text, (_, data) in zip(object_ids, texts, items, strict=True)])
+    values = [(doc_type, object_id, *text, data.url,
+               None if data.date is None else date_field.get_db_prep_value(data.date, connection),
+               json.dumps(data.facets), now, _hash(*text))
+              for object_id, text, (_, data) in zip(object_ids, texts, items, strict=True)]
     ids: dict[str, int] = {}
-    for start in range(0, len(object_ids), 500):
-        ids.update(Document.objects.filter(doc_type=doc_type, object_id__in=object_ids[start:start + 500])
-                   .values_list("object_id", "pk"))
+    with connection.cursor() as cur:
+        # Many rows per statement, their ids returned (SQLite 3.35+, PostgreSQL): no second
+        # query by object id to learn them.
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            cur.execute(f"INSERT INTO {Document._meta.db_table} (doc_type, object_id, title, keywords, body, "
+                        "url, date, facets, indexed_at, text_hash) VALUES "
+                        + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+                        + " RETURNING object_id, id", [v for row in chunk for v in row])
+            ids.update(cur.fetchall())
     pks = [ids[object_id] for object_id in object_ids]
     facets = [_facet_rows(pk, {"type": [doc_type], **data.facets})
               for pk, (_, data) in zip(pks, items, strict=True)]

@@ -113,10 +113,9 @@ def embed_stored(texts: list[str], batch: int = 256) -> Any:
 
 def missing(limit: int | None = None) -> list[tuple[str, str]]:
     """(hash, text) of documents whose text has no vector yet."""
-    known = Vector.objects.filter(text_hash__in=Document.objects.values("text_hash")).values("text_hash")
     qs = (
         Document.objects.exclude(text_hash="")
-        .exclude(text_hash__in=known)
+        .exclude(text_hash__in=Vector.objects.values("text_hash"))
         .values_list("text_hash", "title", "keywords", "body")
     )
     found: dict[str, str] = {}
