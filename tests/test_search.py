@@ -295,3 +295,44 @@ def test_synonyms_that_add_nothing_to_the_or_are_not_sent_to_the_engine() -> Non
     assert _needed(typed) == [["data", "lake"]]
     assert render_query([gdpr], any_term=False, dialect=FTS5) == \
         '("gdpr" OR "data protection" OR "personal data" OR "privacy")'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_facet_rows_keep_their_values_through_the_key_migration_and_back() -> None:
+    """0008 keys facet rows by (document, name, value): the rows survive both ways, repeated
+    rows are kept once, and on SQLite the table is WITHOUT ROWID."""
+    from django.db import IntegrityError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target: str) -> None:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("search", target)])
+
+    def facet_rows() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT document_id, name, value FROM search_facetvalue WHERE document_id = %s "
+                        "ORDER BY 1, 2, 3", [doc.pk])
+            return list(cur.fetchall())
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("search")[0][1]
+    doc = Document.objects.create(doc_type="centre", object_id="m1", title="Migrated", url="/m1/")
+    migrate("0007_phrase")
+    with connection.cursor() as cur:
+        cur.executemany("INSERT INTO search_facetvalue (document_id, name, value) VALUES (%s, %s, %s)",
+                        [(doc.pk, "country", "DE"), (doc.pk, "country", "DE"), (doc.pk, "cluster", "escape")])
+    migrate(latest)
+    assert facet_rows() == [(doc.pk, "cluster", "escape"), (doc.pk, "country", "DE")]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("SELECT sql FROM sqlite_master WHERE name = 'search_facetvalue'")
+            assert "WITHOUT ROWID" in cur.fetchone()[0]
+    with pytest.raises(IntegrityError), connection.cursor() as cur:  # the key refuses a repeated row
+        cur.execute("INSERT INTO search_facetvalue (document_id, name, value) VALUES (%s, %s, %s)",
+                        [doc.pk, "country", "DE"])
+    migrate("0007_phrase")
+    assert facet_rows() == [(doc.pk, "cluster", "escape"), (doc.pk, "country", "DE")]
+    migrate(latest)
+    assert facet_rows() == [(doc.pk, "cluster", "escape"), (doc.pk, "country", "DE")]
+    doc.delete()  # the rows go with their document
+    assert facet_rows() == []
