@@ -212,6 +212,27 @@ def test_rebuild_matches_live_index() -> None:
     assert urls("reana")[0] == "/services/reana/"
 
 
+def test_bulk_settings_hold_inside_and_are_restored_after() -> None:
+    import gc
+
+    from django.db import connection
+
+    from cchub.search.index import BULK_CACHE_KIB, bulk, rows
+
+    def cache_size() -> int:
+        return int(rows("PRAGMA cache_size", [])[0][0]) if connection.vendor == "sqlite" else 0
+
+    before = cache_size()
+    with bulk():
+        assert gc.get_freeze_count() > 0
+        assert cache_size() == (-BULK_CACHE_KIB if connection.vendor == "sqlite" else 0)
+    assert gc.get_freeze_count() == 0
+    assert cache_size() == before
+    with pytest.raises(RuntimeError), bulk():
+        raise RuntimeError("a failed rebuild")
+    assert gc.get_freeze_count() == 0 and cache_size() == before
+
+
 # ------------------------------------------------------------------------------ API
 
 

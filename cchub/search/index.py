@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import re
@@ -244,10 +245,24 @@ BULK_CHECKPOINT_PAGES = 20000
 
 @contextlib.contextmanager
 def bulk() -> Iterator[None]:
-    """SQLite settings for writing many documents: a 64 MB page cache, and the write-ahead
-    log copied back to the database every 20,000 pages instead of every 1,000, so that the
-    index pages rewritten batch after batch are copied back once (about 10 % faster at
-    200,000 records). Restored afterwards."""
+    """Settings for writing many documents, restored afterwards.
+
+    * Python's collector leaves the objects that exist at the start alone (``gc.freeze``):
+      otherwise its full passes walk every one of them again and again while the batches
+      allocate (a tenth of the time at a million records).
+    * SQLite: a 64 MB page cache, and the write-ahead log copied back to the database every
+      20,000 pages instead of every 1,000, so that the index pages rewritten batch after
+      batch are copied back once (about 10 % faster at 200,000 records)."""
+    gc.freeze()
+    try:
+        with _sqlite_bulk():
+            yield
+    finally:
+        gc.unfreeze()
+
+
+@contextlib.contextmanager
+def _sqlite_bulk() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
