@@ -233,6 +233,31 @@ def test_bulk_settings_hold_inside_and_are_restored_after() -> None:
     assert gc.get_freeze_count() == 0 and cache_size() == before
 
 
+@pytest.mark.parametrize("returning", [True, False])
+def test_bulk_writes_give_each_document_its_own_facets_and_text(returning: bool, monkeypatch: Any) -> None:
+    """Ids from the insert itself (RETURNING) or read back (an engine without it): either
+    way every facet row and full-text row belongs to the right document."""
+    from django.db import connection
+
+    from cchub.search.index import DocumentData, _bulk_write, rows
+
+    features = type(connection.features)
+    if returning and not connection.features.can_return_rows_from_bulk_insert:
+        pytest.skip("this engine cannot return rows from a bulk insert")
+    monkeypatch.setattr(features, "can_return_rows_from_bulk_insert", returning)
+    items = [(f"bulk{i}", DocumentData(title=f"Bulkwritten number{i}", url=f"/bulk/{i}/",
+                                       facets={"country": [f"C{i % 7}"]})) for i in range(1200)]
+    assert _bulk_write("centre", items) == 1200
+    for i in (0, 499, 500, 1199):
+        doc = Document.objects.get(doc_type="centre", object_id=f"bulk{i}")
+        assert doc.title == f"Bulkwritten number{i}"
+        assert set(doc.facet_values.values_list("name", "value")) == {("type", "centre"),
+                                                                      ("country", f"C{i % 7}")}
+        if connection.vendor == "sqlite":
+            assert rows("SELECT title FROM search_fts WHERE rowid = %s", [-doc.pk]) == [(doc.title,)]
+    assert [h.url for h in search(f"number{1199}").hits] == ["/bulk/1199/"]
+
+
 # ------------------------------------------------------------------------------ API
 
 

@@ -313,9 +313,33 @@ def _rebuild_type(t: SearchType, progress: Callable[[str, int, int], None] | Non
     return written
 
 
+DOCUMENT_COLUMNS = "doc_type, object_id, title, keywords, body, url, date, facets, indexed_at, text_hash"
+
+
+def _insert_documents(values: list[tuple[Any, ...]]) -> dict[str, int]:
+    """Insert document rows (``DOCUMENT_COLUMNS``, all of one type); returns object id → id.
+    500 rows a statement with their ids returned by the insert where the engine can
+    (SQLite 3.35+, PostgreSQL), otherwise read back by object id."""
+    row = "(" + ", ".join(["%s"] * len(DOCUMENT_COLUMNS.split(", "))) + ")"
+    insert = f"INSERT INTO {Document._meta.db_table} ({DOCUMENT_COLUMNS}) VALUES "
+    ids: dict[str, int] = {}
+    with connection.cursor() as cur:
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            if connection.features.can_return_rows_from_bulk_insert:
+                cur.execute(insert + ", ".join([row] * len(chunk)) + " RETURNING object_id, id",
+                            [v for r in chunk for v in r])
+                ids.update(cur.fetchall())
+            else:
+                cur.executemany(insert + row, chunk)
+                ids.update(Document.objects.filter(doc_type=chunk[0][0], object_id__in=[r[1] for r in chunk])
+                           .values_list("object_id", "pk"))
+    return ids
+
+
 def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
-    """Insert new documents of one type (none of them indexed yet) with plain SQL, their ids
-    returned by the insert: building model instances cost more than the inserts."""
+    """Insert new documents of one type (none of them indexed yet) with plain SQL: building
+    model instances cost more than the inserts."""
     if not items:
         return 0
     now = timezone.now()
@@ -326,17 +350,7 @@ def _bulk_write(doc_type: str, items: list[tuple[Any, DocumentData]]) -> int:
                None if data.date is None else date_field.get_db_prep_value(data.date, connection),
                json.dumps(data.facets), now, _hash(*text))
               for object_id, text, (_, data) in zip(object_ids, texts, items, strict=True)]
-    ids: dict[str, int] = {}
-    with connection.cursor() as cur:
-        # Many rows per statement, their ids returned (SQLite 3.35+, PostgreSQL): no second
-        # query by object id to learn them.
-        for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            cur.execute(f"INSERT INTO {Document._meta.db_table} (doc_type, object_id, title, keywords, body, "
-                        "url, date, facets, indexed_at, text_hash) VALUES "
-                        + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-                        + " RETURNING object_id, id", [v for row in chunk for v in row])
-            ids.update(cur.fetchall())
+    ids = _insert_documents(values)
     pks = [ids[object_id] for object_id in object_ids]
     facets = [_facet_rows(pk, {"type": [doc_type], **data.facets})
               for pk, (_, data) in zip(pks, items, strict=True)]
