@@ -350,16 +350,16 @@ def test_facet_rows_keep_their_values_through_the_key_migration_and_back() -> No
     from django.db import IntegrityError, connection
     from django.db.migrations.executor import MigrationExecutor
 
+    from cchub.search.index import rows
+
     def migrate(target: str) -> None:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate([("search", target)])
 
     def facet_rows() -> list[tuple[Any, ...]]:
-        with connection.cursor() as cur:
-            cur.execute("SELECT document_id, name, value FROM search_facetvalue WHERE document_id = %s "
-                        "ORDER BY 1, 2, 3", [doc.pk])
-            return list(cur.fetchall())
+        return rows("SELECT document_id, name, value FROM search_facetvalue WHERE document_id = %s "
+                    "ORDER BY 1, 2, 3", [doc.pk])
 
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes("search")[0][1]
     doc = Document.objects.create(doc_type="centre", object_id="m1", title="Migrated", url="/m1/")
@@ -370,12 +370,11 @@ def test_facet_rows_keep_their_values_through_the_key_migration_and_back() -> No
     migrate(latest)
     assert facet_rows() == [(doc.pk, "cluster", "escape"), (doc.pk, "country", "DE")]
     if connection.vendor == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("SELECT sql FROM sqlite_master WHERE name = 'search_facetvalue'")
-            assert "WITHOUT ROWID" in cur.fetchone()[0]
+        [(table_sql,)] = rows("SELECT sql FROM sqlite_master WHERE name = 'search_facetvalue'", [])
+        assert "WITHOUT ROWID" in table_sql
     with pytest.raises(IntegrityError), connection.cursor() as cur:  # the key refuses a repeated row
         cur.execute("INSERT INTO search_facetvalue (document_id, name, value) VALUES (%s, %s, %s)",
-                        [doc.pk, "country", "DE"])
+                    [doc.pk, "country", "DE"])
     migrate("0007_phrase")
     assert facet_rows() == [(doc.pk, "cluster", "escape"), (doc.pk, "country", "DE")]
     migrate(latest)

@@ -164,13 +164,13 @@ def tags(facet_rows: list[tuple[int, str, str]]) -> str:
 def _facet_rows(doc_id: int, facets: dict[str, list[str]]) -> list[tuple[int, str, str]]:
     """One row per distinct (name, value) as stored: cut to the columns' lengths, then unique
     (they are the table's key)."""
-    rows: dict[tuple[int, str, str], None] = {}
+    unique: dict[tuple[int, str, str], None] = {}
     for name, values in facets.items():
         name = name[:30]
         for value in values:
             if value:
-                rows[(doc_id, name, str(value)[:120])] = None
-    return list(rows)
+                unique[(doc_id, name, str(value)[:120])] = None
+    return list(unique)
 
 
 def _insert_facets(rows: list[tuple[int, str, str]]) -> None:
