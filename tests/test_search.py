@@ -258,6 +258,22 @@ def test_bulk_writes_give_each_document_its_own_facets_and_text(returning: bool,
     assert [h.url for h in search(f"number{1199}").hits] == ["/bulk/1199/"]
 
 
+def test_long_facet_values_that_agree_in_what_is_stored_are_stored_once() -> None:
+    """Values are cut to the column (120 characters) before they are made unique: two long
+    values that differ only after that make one row, not a clash with the table's key."""
+    from cchub.search.index import DocumentData, _bulk_write, write
+
+    long_a, long_b = "x" * 120 + "-first", "x" * 120 + "-second"
+    data = DocumentData(title="Long facet values", url="/long/", facets={"domain": [long_a, long_b, ""]})
+    doc = write("centre", "long1", data)
+    assert list(doc.facet_values.values_list("name", "value").order_by("name")) == \
+        [("domain", "x" * 120), ("type", "centre")]
+    write("centre", "long1", data)  # written again: the same rows, no clash
+    assert doc.facet_values.count() == 2
+    assert _bulk_write("centre", [("long2", data)]) == 1
+    assert Document.objects.get(object_id="long2").facet_values.count() == 2
+
+
 # ------------------------------------------------------------------------------ API
 
 
