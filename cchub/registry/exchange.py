@@ -15,6 +15,7 @@ Every problem is reported with its place (JSON path, or CSV line and column).
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -134,6 +135,26 @@ def export_registry() -> dict[str, Any]:
         "services": [_service_export(s, exported) for s in services],
         "offers": [o.as_record() for o in offers],
     }
+
+
+def public_view(data: dict[str, Any]) -> dict[str, Any]:
+    """An export (or a release's snapshot) as anyone may see it: approved centres only, with
+    their contacts and offers, private addresses blanked and no decision notes. Releases are
+    frozen in this form and read through it again (snapshots frozen before it existed)."""
+    data = copy.deepcopy(data)
+    data["centres"] = [c for c in data.get("centres", [])
+                       if c.get("review_state", Centre.APPROVED) == Centre.APPROVED]
+    public = {c["slug"] for c in data["centres"]}
+    for section in ("contacts", "offers"):
+        data[section] = [r for r in data.get(section, []) if r.get("centre") in public]
+    for contact in data["contacts"]:
+        if not contact.get("email_public"):
+            contact["email"] = ""
+    for centre in data["centres"]:
+        centre.pop("decision_note", None)
+    for service in data.get("services", []):
+        service["centres"] = [slug for slug in service.get("centres", []) if slug in public]
+    return data
 
 
 def _service_export(service: Service, exported: set[str]) -> dict[str, Any]:

@@ -205,6 +205,14 @@ class Centre(Harvestable, Tracked):
     def is_public(self) -> bool:
         return self.review_state == self.APPROVED
 
+    # The decider's note is theirs and the proposer's; proposals' history stays private.
+    HISTORY_PRIVATE_FIELDS = ("decision_note",)
+    HISTORY_HIDES_CENTRE = True
+
+    @classmethod
+    def history_hidden_pks(cls) -> list[int]:
+        return list(cls.objects.exclude(review_state=cls.APPROVED).values_list("pk", flat=True))
+
     def as_record(self) -> dict[str, Any]:
         return {
             "slug": self.slug, "acronym": self.acronym, "name": self.name, "kind": self.kind,
@@ -251,6 +259,9 @@ class ContactPoint(Tracked):
     @property
     def public_email(self) -> str:
         return self.email if self.email_public else ""
+
+    # Addresses appear in history only to those who may see everything.
+    HISTORY_PRIVATE_FIELDS = ("email",)
 
     def as_record(self) -> dict[str, Any]:
         return {

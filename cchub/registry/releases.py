@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from cchub.registry.exchange import export_registry
+from cchub.registry.exchange import export_registry, public_view
 from cchub.registry.models import Release
 
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -24,15 +24,12 @@ def publish_release(version: str, title: str, notes: str, user: Any) -> Release:
         raise ReleaseError("Version: use letters, digits, '.', '-' or '_' (e.g. 2026.1).")
     if not title:
         raise ReleaseError("Title: give the release a title.")
-    snapshot = export_registry()
+    # A release is public: only what anyone may see is frozen into it.
+    snapshot = public_view(export_registry())
     snapshot.pop("vocabularies", None)
     snapshot["release"] = {"version": version, "title": title}
     counts = {k: len(snapshot[k]) for k in ("clusters", "organisations", "centres",
                                             "contacts", "services", "offers")}
-    # Contacts' private e-mail addresses never leave the hub in a public release.
-    for contact in snapshot["contacts"]:
-        if not contact.get("email_public"):
-            contact["email"] = ""
     try:
         with transaction.atomic():
             return Release.objects.create(

@@ -28,12 +28,13 @@ from cchub.accounts.permissions import (
     curated_centre_ids,
     is_network_admin,
 )
+from cchub.history import visibility
 from cchub.history.models import Change
 from cchub.history.recorder import history_for, record
 from cchub.interop import jsonld
 from cchub.lib.countries import country_name
 from cchub.lib.http import is_htmx
-from cchub.registry.exchange import export_registry
+from cchub.registry.exchange import export_registry, public_view
 from cchub.registry.forms import (
     CentreForm,
     ContactForm,
@@ -88,7 +89,9 @@ def home(request: HttpRequest) -> HttpResponse:
     by_country: Counter[str] = Counter()
     for countries in centres.values_list("countries", flat=True):
         by_country.update(countries)
-    changes = Change.objects.select_related("user", "content_type")[:12]
+    reveal = is_network_admin(request.user)
+    changes = visibility.prepare(
+        visibility.visible(Change.objects.select_related("user", "content_type"), reveal)[:12], reveal)
     return render(request, "registry/home.html", {
         "clusters": clusters,
         "by_kind": by_kind,
@@ -215,7 +218,9 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "groups": _grouped_offers(centre),
         "services": centre.services.prefetch_related("categories").all(),
         "contacts": contacts,
-        "changes": Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type")[:8],
+        "changes": visibility.prepare(visibility.visible(
+            Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type"),
+            editable)[:8], editable),
         "editable": editable,
         "countries": [(c, country_name(c)) for c in centre.countries],
         "jsonld": jsonld.embed(jsonld.centre_jsonld(centre)) if centre.is_public else "",
@@ -226,8 +231,11 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def centre_history(request: HttpRequest, slug: str) -> HttpResponse:
     centre = _visible_centre(request, slug)
-    changes = Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type")
+    reveal = can_edit(request.user, centre)
+    changes = visibility.visible(
+        Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type"), reveal)
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
+    page.object_list = visibility.prepare(page.object_list, reveal)
     return render(request, "registry/history.html", {"subject": centre, "page": page,
                                                      "back": centre.get_absolute_url()})
 
@@ -408,7 +416,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(request, "registry/service_detail.html", {
         "service": service, "editable": can_edit(request.user, service),
         "jsonld": jsonld.embed(jsonld.service_jsonld(service)),
-        "changes": history_for(service)[:10],
+        "changes": visibility.prepare(
+            visibility.visible(history_for(service), can_edit(request.user, service))[:10],
+            can_edit(request.user, service)),
         "offers": service.evidence_for.select_related("centre", "competence"),
     })
     response["Vary"] = "Accept, Cookie"
@@ -478,8 +488,10 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def changes(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Change.objects.select_related("user", "content_type"), 50).get_page(
-        request.GET.get("page"))
+    reveal = is_network_admin(request.user)
+    changes = visibility.visible(Change.objects.select_related("user", "content_type"), reveal)
+    page = Paginator(changes, 50).get_page(request.GET.get("page"))
+    page.object_list = visibility.prepare(page.object_list, reveal)
     return render(request, "registry/history.html", {"subject": None, "page": page, "back": "/"})
 
 
@@ -508,7 +520,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
 def release_detail(request: HttpRequest, version: str) -> HttpResponse:
     release = get_object_or_404(Release, version=version)
     before = previous_release(release)
-    diff = compare(before.snapshot, release.snapshot) if before else None
+    diff = compare(public_view(before.snapshot), public_view(release.snapshot)) if before else None
     return render(request, "registry/release_detail.html", {
         "release": release, "previous": before, "diff": diff,
     })
@@ -516,7 +528,8 @@ def release_detail(request: HttpRequest, version: str) -> HttpResponse:
 
 def release_download(request: HttpRequest, version: str) -> HttpResponse:
     release = get_object_or_404(Release, version=version)
-    response = JsonResponse(release.snapshot, json_dumps_params={"indent": 1, "ensure_ascii": False})
+    response = JsonResponse(public_view(release.snapshot),
+                            json_dumps_params={"indent": 1, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="cchub-registry-{release.version}.json"'
     return response
 
@@ -524,15 +537,7 @@ def release_download(request: HttpRequest, version: str) -> HttpResponse:
 def export_download(request: HttpRequest) -> HttpResponse:
     data = export_registry()
     if not is_network_admin(request.user):
-        data["centres"] = [c for c in data["centres"] if c["review_state"] == Centre.APPROVED]
-        public = {c["slug"] for c in data["centres"]}
-        for section in ("contacts", "offers"):
-            data[section] = [r for r in data[section] if r["centre"] in public]
-        for contact in data["contacts"]:
-            if not contact["email_public"]:
-                contact["email"] = ""
-        for centre in data["centres"]:
-            centre["decision_note"] = ""
+        data = public_view(data)
     body = json.dumps(data, indent=1, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="cchub-registry.json"'

@@ -337,6 +337,13 @@ class Article(Tracked):
     def history_centre_id(self) -> int:
         return self.centre_id
 
+    # Drafts are written from tickets: their text is the centre's until a lead publishes it.
+    HISTORY_PRIVATE_FIELDS = ("body", "source_ticket")
+
+    @classmethod
+    def history_hidden_pks(cls) -> list[int]:
+        return list(cls.objects.exclude(status=cls.APPROVED).values_list("pk", flat=True))
+
     def as_record(self) -> dict[str, Any]:
         return {
             "slug": self.slug,

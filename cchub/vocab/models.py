@@ -175,6 +175,12 @@ class Term(Harvestable, Tracked):
     def labels(self) -> list[str]:
         return [self.pref_label, *self.alt_labels, *self.acronyms]
 
+    @classmethod
+    def history_hidden_pks(cls) -> list[int]:
+        """Proposals, drafts and rejected terms are the Task Force's until approved."""
+        return list(cls.objects.exclude(status__in=(cls.APPROVED, cls.DEPRECATED))
+                    .values_list("pk", flat=True))
+
     def as_record(self) -> dict[str, object]:
         return {
             "slug": self.slug,
