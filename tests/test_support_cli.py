@@ -45,7 +45,8 @@ def test_support_round_closes_old_solved_tickets(desk: dict[str, Any], capsys: A
 def test_mail_in_reads_one_message(desk: dict[str, Any], monkeypatch: Any, capsys: Any) -> None:
     ticket = workflow.submit(Submission(subject="ADQL query for Gaia", body="TAP"), desk["researcher"])
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = desk["researcher"].email, reply_address(ticket), "Re: ADQL"
+    to = reply_address(ticket, "r", desk["researcher"].email)
+    msg["From"], msg["To"], msg["Subject"] = desk["researcher"].email, to, "Re: ADQL"
     msg.set_content("It works now.")
 
     class Stdin:

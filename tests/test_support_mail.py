@@ -116,7 +116,8 @@ def test_mail_round_trip(desk: dict[str, Any], smtp: Sink, inbound: int) -> None
     reply_mail = wait_for(smtp, 3)[-1]
     assert desk["researcher"].email in reply_mail["To"] and "parallax" in reply_mail.get_content()
     reply_to = reply_mail["Reply-To"]
-    assert reply_to == reply_address(ticket) and reply_to.startswith(f"support+{ticket.pk}-")
+    assert reply_to == reply_address(ticket, "r", desk["researcher"].email)
+    assert reply_to.startswith(f"support+{ticket.pk}-r-")
 
     # The researcher answers by e-mail: it lands in the ticket, without the quoted text.
     code, _ = deliver(
@@ -144,8 +145,8 @@ def test_loop_protection_and_strangers(desk: dict[str, Any], smtp: Sink, inbound
     ticket = workflow.submit(
         Submission(subject="Querying Gaia with ADQL through TAP", body="Help with TAP"), desk["researcher"]
     )
-    to = reply_address(ticket)
     me = desk["researcher"].email
+    to = reply_address(ticket, "r", me)
     outcomes = [
         receive(answer(to, me, "I am on holiday", Auto_Submitted="auto-replied").as_bytes()),
         receive(answer(to, me, "Out of office", Precedence="bulk").as_bytes()),
@@ -157,9 +158,9 @@ def test_loop_protection_and_strangers(desk: dict[str, Any], smtp: Sink, inbound
     stranger = answer("support@hub.example.org", "mallory@example.org", "let me in")
     stranger.replace_header("Subject", f"Re: [{ticket.reference}] question")
     code, text = deliver(inbound, stranger)
-    assert code == 550 and b"may not reply" in text
+    assert code == 550 and b"no valid reply address" in text
     # A forged token is not accepted either.
-    forged = answer(f"support+{ticket.pk}-{'0' * 20}@hub.example.org", "mallory@example.org", "hi")
+    forged = answer(f"support+{ticket.pk}-r-{'0' * 24}@hub.example.org", "mallory@example.org", "hi")
     assert receive(forged.as_bytes()).startswith("rejected")
     # A burst from one sender to one ticket is cut off (mail loop).
     results = [receive(answer(to, me, f"message {n}").as_bytes()) for n in range(12)]
@@ -172,7 +173,8 @@ def test_supporter_can_answer_by_mail(desk: dict[str, Any], smtp: Sink) -> None:
     ticket = workflow.submit(
         Submission(subject="Querying Gaia with ADQL through TAP", body="Help with TAP"), desk["researcher"]
     )
-    outcome = receive(answer(reply_address(ticket), desk["vo"].email, "Here is the answer.").as_bytes())
+    to = reply_address(ticket, f"u{desk['vo'].pk}", desk["vo"].email)
+    outcome = receive(answer(to, desk["vo"].email, "#public\nHere is the answer.").as_bytes())
     assert outcome == "added to the ticket"
     event = ticket.events.get(via_email=True)
     assert event.actor == desk["vo"] and not event.by_requester and event.public

@@ -36,6 +36,14 @@ def clean_text(text: str) -> str:
     return html.unescape(nh3.clean(text or "", tags=set())).strip()
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(value: str) -> str:
+    """``value`` on one line without control characters (subjects, names, mail headers)."""
+    return " ".join(CONTROL.sub(" ", value or "").split())
+
+
 def slugify(value: str, max_length: int = 60) -> str:
     value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     value = re.sub(r"[^\w\s-]", "", value.lower())

@@ -1,8 +1,10 @@
 """Replies by e-mail, threaded back into their ticket.
 
-A message finds its ticket by the token in the address it was sent to
-(support+42-<token>@...) or, failing that, by "[CCH-000042]" in its subject. It is accepted
-only from the ticket's requester or a supporter who may reply. Loop protection: messages
+A message finds its ticket, and its author, only by the per-recipient token in the address
+it was sent to (support+42-r-<token>@... for the requester, support+42-u7-<token>@... for
+user 7; see notify.mail_token): a "[CCH-000042]" subject or a From: header proves nothing.
+The requester's replies are public; a staff member's reply to a staff notification is an
+internal note unless its first line is "#public". Loop protection: messages
 marked as automatic (Auto-Submitted, Precedence bulk/junk/list, X-Autoreply and friends),
 from mailer daemons or from the hub itself, repeats of a Message-ID already seen, and a
 burst of more than ``BURST_LIMIT`` messages from one sender to one ticket in an hour are
@@ -16,8 +18,10 @@ import email
 import email.policy
 import hashlib
 import re
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,12 +30,11 @@ from django.utils import timezone
 from cchub.lib.text import clean_text
 from cchub.support.attachments import Upload
 from cchub.support.models import InboundMail, Ticket
-from cchub.support.notify import check_token
+from cchub.support.notify import REQUESTER, SHARED, TOKEN_LENGTH, check_token
 from cchub.support.permissions import may
 from cchub.support.workflow import TicketError, reply
 
 BURST_LIMIT = 10
-SUBJECT_REF = re.compile(r"\[CCH-(\d{1,9})\]")
 AUTOMATIC_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounce[s]?)@", re.I)
 QUOTE_START = re.compile(
     r"^(On .{0,200} wrote:|-----Original Message-----|From: .+"
@@ -58,21 +61,59 @@ def _automatic(message: EmailMessage, sender: str) -> str:
     return ""
 
 
-def _find_ticket(message: EmailMessage) -> Ticket | None:
+@dataclass
+class Thread:
+    """Whose reply address a message was sent to: the ticket and the person it proves."""
+
+    ticket: Ticket
+    who: str  # notify.REQUESTER, notify.SHARED or "u<id>"
+    user: Any = None
+
+
+def _find_thread(message: EmailMessage) -> Thread | str:
+    """The thread the message answers, proven by its per-recipient token, or why not."""
     local, _, domain = settings.SUPPORT_ADDRESS.partition("@")
-    pattern = re.compile(rf"^{re.escape(local)}\+(\d+)-([0-9a-f]{{20}})@{re.escape(domain)}$", re.I)
+    pattern = re.compile(
+        rf"^{re.escape(local)}\+(\d{{1,9}})-(r|u\d{{1,9}}|a)(?:-([0-9a-f]{{{TOKEN_LENGTH}}}))?@{re.escape(domain)}$",
+        re.I,
+    )
     recipients = getaddresses(
         message.get_all("To", [])
         + message.get_all("Cc", [])
         + message.get_all("Delivered-To", [])
         + message.get_all("X-Original-To", [])
     )
+    why = "rejected: no valid reply address (a subject or a From: header does not identify a ticket)"
     for _, address in recipients:
         found = pattern.match(address.strip())
-        if found and check_token(int(found.group(1)), found.group(2).lower()):
-            return Ticket.objects.filter(pk=int(found.group(1))).first()
-    ref = SUBJECT_REF.search(message.get("Subject", ""))
-    return Ticket.objects.filter(pk=int(ref.group(1))).first() if ref else None
+        if not found:
+            continue
+        ticket = Ticket.objects.filter(pk=int(found.group(1))).first()
+        who, token = found.group(2).lower(), (found.group(3) or "")
+        if ticket is None:
+            continue
+        if who == SHARED:
+            why = "rejected: a shared mailbox cannot answer by e-mail; sign in and answer on the web"
+            continue
+        if who == REQUESTER:
+            if token and check_token(ticket.pk, who, ticket.requester_email, token):
+                return Thread(ticket, who)
+            continue
+        user = get_user_model().objects.filter(pk=int(who[1:]), is_active=True).first()
+        if user is not None and token and check_token(ticket.pk, who, user.email, token):
+            return Thread(ticket, who, user)
+    return why
+
+
+PUBLIC_MARK = re.compile(r"^\s*#public\s*$", re.I)
+
+
+def _staff_body(body: str) -> tuple[str, bool]:
+    """A staff member's mail is an internal note unless its first line is ``#public``."""
+    lines = body.splitlines()
+    if lines and PUBLIC_MARK.match(lines[0]):
+        return "\n".join(lines[1:]).strip(), True
+    return body, False
 
 
 def _text_of(message: EmailMessage) -> str:
@@ -125,25 +166,26 @@ def receive(raw: bytes) -> str:
     automatic = _automatic(message, sender)
     if automatic:
         return done(f"dropped: {automatic}")
-    ticket = _find_ticket(message)
-    if ticket is None:
-        return done("rejected: no ticket reference or token in the address or subject")
+    thread = _find_thread(message)
+    if isinstance(thread, str):
+        return done(thread)
+    ticket = thread.ticket
     since = timezone.now() - dt.timedelta(hours=1)
     if (
         InboundMail.objects.filter(ticket=ticket, sender__iexact=sender, received_at__gte=since).count()
         >= BURST_LIMIT
     ):
         return done("dropped: too many messages from this sender for this ticket (mail loop?)", ticket)
-    user = get_user_model().objects.filter(email__iexact=sender, is_active=True).first()
-    guest: set[int] = set()
-    if sender.lower() == ticket.requester_email.lower():
-        guest = {ticket.pk}
-    if not guest and not (user is not None and may(user, ticket, "reply")):
-        return done("rejected: the sender may not reply to this ticket", ticket)
     body = _text_of(message)
     try:
-        actor = user if not guest or (user is not None and ticket.requester_id == user.pk) else None
-        reply(ticket, actor, body, uploads=_uploads(message), guest=guest, via_email=True)
+        if thread.who == REQUESTER:
+            actor = ticket.requester if ticket.requester_id else None
+            reply(ticket, actor, body, uploads=_uploads(message), guest={ticket.pk}, via_email=True)
+        else:
+            body, public = _staff_body(body)
+            if not may(thread.user, ticket, "reply" if public else "note"):
+                return done("rejected: the sender may not reply to this ticket", ticket)
+            reply(ticket, thread.user, body, public=public, uploads=_uploads(message), via_email=True)
     except TicketError as exc:
         return done(f"rejected: {exc.message}", ticket)
     return done("added to the ticket", ticket)

@@ -1,9 +1,10 @@
 """E-mail on the events people expect, sent by the worker once the change is committed.
 
-Every message names the ticket in its subject ("[CCH-000042] ...") and carries a reply
-address with the ticket's token (support+42-<token>@...), so that a reply by e-mail is
-threaded back into the ticket (see mailin.py). Messages are marked auto-generated so that
-well-behaved auto-responders stay quiet.
+Every message names the ticket in its subject ("[CCH-000042] ...") and goes to one recipient
+with a reply address of their own (support+42-r-<token>@... for the requester,
+support+42-u7-<token>@... for user 7), so that a reply by e-mail is threaded back into the
+ticket as that person's (see mailin.py); the subject and the From: header prove nothing.
+Messages are marked auto-generated so that well-behaved auto-responders stay quiet.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from cchub.accounts.permissions import ADMIN_GROUP
+from cchub.lib.text import one_line
+from cchub.support.guests import ticket_link
 from cchub.support.models import Supporter, Ticket
 
 SUBJECTS = {
@@ -36,18 +39,37 @@ SUBJECTS = {
 }
 
 
-def mail_token(ticket: Ticket) -> str:
-    return salted_hmac("cchub.support.mail", str(ticket.pk)).hexdigest()[:20]
+# Mails the requester receives; every other event is for staff (their replies are notes).
+REQUESTER_EVENTS = frozenset({"confirm", "received", "reply", "state"})
+REQUESTER, SHARED = "r", "a"
+TOKEN_LENGTH = 24
+def mail_token(ticket_id: int, who: str, address: str) -> str:
+    """The secret of one recipient's reply address on one ticket: it binds the ticket, the
+    recipient's role in the thread (``r`` the requester, ``u<id>`` a user) and their address,
+    so a reply proves which mail it answers and a guessed number or a forged From: proves
+    nothing."""
+    message = f"{ticket_id}:{who}:{address.strip().lower()}"
+    return salted_hmac("cchub.support.mail.v2", message).hexdigest()[:TOKEN_LENGTH]
 
 
-def check_token(ticket_id: int, token: str) -> bool:
-    expected = salted_hmac("cchub.support.mail", str(ticket_id)).hexdigest()[:20]
-    return constant_time_compare(expected, token)
+def check_token(ticket_id: int, who: str, address: str, token: str) -> bool:
+    return constant_time_compare(mail_token(ticket_id, who, address), token.lower())
 
 
-def reply_address(ticket: Ticket) -> str:
+def recipient_key(ticket: Ticket, event: str, address: str) -> str:
+    """Who ``address`` is in this mail's thread: the requester (for the requester's mails),
+    a user of the hub (``u<id>``), or a shared mailbox nobody can answer from."""
+    if event in REQUESTER_EVENTS and address.lower() == (ticket.requester_email or "").lower():
+        return REQUESTER
+    user = get_user_model().objects.filter(email__iexact=address, is_active=True).order_by("pk").first()
+    return f"u{user.pk}" if user is not None else SHARED
+
+
+def reply_address(ticket: Ticket, who: str, address: str) -> str:
     local, _, domain = settings.SUPPORT_ADDRESS.partition("@")
-    return f"{local}+{ticket.pk}-{mail_token(ticket)}@{domain}"
+    if who == SHARED:
+        return f"{local}+{ticket.pk}-{SHARED}@{domain}"
+    return f"{local}+{ticket.pk}-{who}-{mail_token(ticket.pk, who, address)}@{domain}"
 
 
 def centre_addresses(centre_id: int | None) -> list[str]:
@@ -89,17 +111,22 @@ def notify(event: str, ticket: Ticket, recipients: list[str], **context: Any) ->
     transaction.on_commit(lambda: send_ticket_mail.enqueue(ticket.pk, event, recipients, payload))
 
 
-def compose(ticket: Ticket, event: str, recipients: list[str], context: dict[str, str]) -> EmailMessage:
+def compose(ticket: Ticket, event: str, recipient: str, context: dict[str, str]) -> EmailMessage:
+    """One recipient's message: its reply address is theirs alone (see ``mail_token``)."""
+    who = recipient_key(ticket, event, recipient)
     subject = SUBJECTS[event].format_map(defaultdict(str, context))
     values: dict[str, Any] = {**context, "ticket": ticket, "site_url": settings.SITE_URL,
-                              "site_name": settings.SITE_NAME}
+                              "site_name": settings.SITE_NAME, "thread": who}
+    if who == REQUESTER:
+        # A guest opens their ticket from any mail, on any device: the link holds the key.
+        values["link"] = ticket_link(ticket)
     body = render_to_string(f"support/mail/{event}.txt", values).strip() + "\n"
     body += render_to_string("support/mail/footer.txt", values)
     message = EmailMessage(
-        subject=f"[{ticket.reference}] {subject}: {ticket.subject}"[:250],
+        subject=one_line(f"[{ticket.reference}] {subject}: {ticket.subject}")[:250],
         body=body,
-        to=recipients,
-        reply_to=[reply_address(ticket)],
+        to=[recipient],
+        reply_to=[reply_address(ticket, who, recipient)],
         headers={
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",

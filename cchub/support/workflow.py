@@ -22,7 +22,7 @@ from django.utils import timezone
 from cchub.accounts.permissions import is_network_admin
 from cchub.lib.api import Refused
 from cchub.lib.countries import COUNTRIES, LANGUAGES
-from cchub.lib.text import clean_text
+from cchub.lib.text import clean_text, one_line
 from cchub.registry.models import COMPETENCES, Centre, Service
 from cchub.support import notify, routing, sla
 from cchub.support.attachments import AttachmentError, Upload, check
@@ -122,7 +122,7 @@ class Submission:
 def validate(sub: Submission, user: Any) -> dict[str, Any]:
     """Check a question; return the cleaned values or raise TicketError for the first problem."""
     values: dict[str, Any] = {
-        "subject": clean_text(_text(sub.subject, "subject", MAX_SUBJECT)),
+        "subject": one_line(clean_text(_text(sub.subject, "subject", MAX_SUBJECT))),
         "body": _text(sub.body, "body", MAX_BODY),
     }
     if _actor(user) is None:
@@ -133,7 +133,8 @@ def validate(sub: Submission, user: Any) -> dict[str, Any]:
             raise TicketError(
                 "Give a valid e-mail address so that we can answer you.", field="email"
             ) from exc
-        values.update(requester_email=email, requester_name=clean_text(sub.name)[:200], confirmed=False)
+        values.update(requester_email=email, requester_name=one_line(clean_text(sub.name))[:200],
+                      confirmed=False)
     else:
         values.update(
             requester=user,
@@ -325,6 +326,12 @@ def reply(
         )
     if new_state and new_state not in STATE_LABELS:
         raise TicketError(f"Unknown state '{new_state}'.", field="state")
+    # A reply carries a state change only for those who may change it (the centre's
+    # supporters and administrators): not the requester, a triager or an invited centre.
+    sets_state = may(user, ticket, "state", guest)
+    if new_state and not sets_state:
+        raise TicketError("Only the centre's supporters change the state of a ticket.", field="state",
+                          status=403)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         event = _event(
@@ -351,7 +358,8 @@ def reply(
             if public:
                 author = (user.get_full_name() or user.username) if _actor(user) else "A supporter"
                 notify.notify("reply", ticket, [ticket.requester_email], author=author, body=body)
-            target = new_state or (IN_PROGRESS if public and ticket.state in (NEW, ASSIGNED) else "")
+            target = new_state or (IN_PROGRESS if sets_state and public and ticket.state in (NEW, ASSIGNED)
+                                   else "")
             if target and target != ticket.state:
                 _check_transition(ticket, target)
                 _set_state(ticket, target, user, "")
@@ -429,7 +437,6 @@ def change_state(
                 ticket,
                 [ticket.requester_email],
                 state=STATE_LABELS[state].lower(),
-                body=note,
                 closes=closes,
             )
     return ticket
