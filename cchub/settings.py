@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cchub.lib.context.site",
             ],
+            "builtins": ["cchub.lib.templatetags.safety"],
         },
     },
 ]

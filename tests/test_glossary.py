@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
@@ -87,6 +88,7 @@ def test_translations_and_competing_definitions_are_shown(terms: dict[str, int])
 
 def test_workflow_from_proposal_to_deprecation(terms: dict[str, int], admin_user: Any) -> None:
     proposer, reviewer, outsider = make_user("proposer"), make_user("reviewer"), make_user("outsider")
+    reviewer.groups.add(Group.objects.get(name=glossary.REVIEWER_GROUP))
     term = glossary.propose(
         proposer,
         {"pref_label": "Data lakehouse", "definition": "A data lake with tables.", "acronyms": "DLH"},
@@ -132,6 +134,7 @@ def test_workflow_from_proposal_to_deprecation(terms: dict[str, int], admin_user
 
 def test_pages_propose_comment_and_decide(terms: dict[str, int]) -> None:
     proposer, reviewer = make_user("proposer"), make_user("reviewer")
+    reviewer.groups.add(Group.objects.get(name=glossary.REVIEWER_GROUP))
     client = login(proposer)
     response = client.post("/glossary/propose/", {"pref_label": "Data spaces", "definition": "Shared data."})
     assert response.status_code == 302
@@ -276,3 +279,42 @@ def test_translations_are_edited_on_the_page(terms: dict[str, int], admin_user: 
     bad = client.post("/glossary/open-science/edit/", {**base, "translations": "just a label"})
     assert bad.status_code == 400 and "Line 1" in bad.content.decode()
     assert Term.objects.get(slug="open-science").translations["it"]["pref_label"] == "scienza aperta"
+
+
+def test_nobody_reviews_their_own_term_and_reviewers_hold_the_role(terms: dict[str, int]) -> None:
+    """The review's H3: a proposer who names themselves, a stranger or an editor-proposer."""
+    from tests.conftest import Api, token_for
+
+    proposer, stranger = make_user("self-approver"), make_user("stranger")
+    reviewer = make_user("true-reviewer")
+    reviewer.groups.add(Group.objects.get(name=glossary.REVIEWER_GROUP))
+    api = Api(token_for(proposer))
+    slug = api.send("post", "/api/v1/glossary/terms",
+                    {"pref_label": "Zebra data", "definition": "Striped data."}).json()["slug"]
+    for names, wrong in ((["self-approver"], "own term"), (["stranger"], "Not glossary reviewers")):
+        refused = api.send("post", f"/api/v1/glossary/terms/{slug}/submit", {"reviewers": names})
+        assert refused.status_code == 400 and wrong in refused.json()["detail"], refused.json()
+    assert api.send("post", f"/api/v1/glossary/terms/{slug}/submit", {"reviewers": ["true-reviewer"]}
+                    ).status_code == 200
+    assert api.send("post", f"/api/v1/glossary/terms/{slug}/approve", {"decision": "mine"}).status_code == 403
+    assert Term.objects.get(slug=slug).status == Term.IN_REVIEW
+    # Even an editor may not approve a term they proposed themselves.
+    editor = make_user("editor-proposer")
+    editor.groups.add(Group.objects.get(name=glossary.EDITOR_GROUP))
+    own = glossary.propose(editor, {"pref_label": "Own term", "definition": "Mine."})
+    glossary.submit(editor, own, ["true-reviewer"])
+    with pytest.raises(glossary.GlossaryError) as refused_editor:
+        glossary.decide(editor, own, True, "fine by me")
+    assert refused_editor.value.status == 403
+    assert not glossary.may_review(stranger, Term.objects.get(slug=slug))
+    glossary.decide(reviewer, Term.objects.get(slug=slug), True, "Adopted.")
+    assert Term.objects.get(slug=slug).status == Term.APPROVED
+
+
+def test_role_groups_exist_after_migrate() -> None:
+    from cchub.accounts.permissions import ADMIN_GROUP
+    from cchub.onboarding.workflow import CURATOR_GROUP
+    from cchub.support.permissions import TRIAGE_GROUP
+
+    names = {ADMIN_GROUP, TRIAGE_GROUP, glossary.EDITOR_GROUP, glossary.REVIEWER_GROUP, CURATOR_GROUP}
+    assert set(Group.objects.filter(name__in=names).values_list("name", flat=True)) == names

@@ -10,6 +10,7 @@ the alternates."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -242,9 +243,27 @@ def glossary_jsonld(terms: Any) -> dict[str, Any]:
     }
 
 
+UNSAFE_SCHEME = re.compile(r"^\s*(javascript|data|vbscript|file)\s*:", re.I)
+
+
+def safe_links(data: Any) -> Any:
+    """``data`` without strings that are links of an unsafe scheme (``javascript:``, ``data:``,
+    ``file:``): a value stored before the fields were checked is left out, never published."""
+    if isinstance(data, dict):
+        return {k: safe_links(v) for k, v in data.items()
+                if not (isinstance(v, str) and UNSAFE_SCHEME.match(v))}
+    if isinstance(data, list):
+        return [safe_links(v) for v in data if not (isinstance(v, str) and UNSAFE_SCHEME.match(v))]
+    return data
+
+
 def embed(data: dict[str, Any]) -> SafeString:
-    """For a ``<script type="application/ld+json">`` element."""
-    return mark_safe(json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))  # noqa: S308
+    """For a ``<script type="application/ld+json">`` element. ``<``, ``>`` and ``&`` are
+    written as JSON escapes, so no text of a record (``</script>``, ``<!--``) can end the
+    element early or put the HTML parser in another state and blank the page."""
+    text = json.dumps(safe_links(data), ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308
 
 
 ALIASES = {"jsonld": "json-ld", "json-ld": "json-ld", "ttl": "turtle", "turtle": "turtle"}
@@ -284,6 +303,7 @@ def to_graph(data: dict[str, Any]) -> Graph:
 
 
 def respond(data: dict[str, Any], fmt: str) -> HttpResponse:
+    data = safe_links(data)
     if fmt == "turtle":
         graph = to_graph(data)
         graph.bind("schema", SCHEMA)

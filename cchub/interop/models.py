@@ -13,6 +13,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from cchub.lib.models import HttpURLField
+
 
 class Item(models.Model):
     """One public record as the OAI-PMH provider serves it: its stable identifier, its
@@ -68,7 +70,7 @@ class Source(models.Model):
     slug = models.SlugField(max_length=40, unique=True, help_text="Short name, e.g. escape-hub")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=KINDS, default=CCHUB)
-    url = models.URLField(
+    url = HttpURLField(
         max_length=500,
         help_text="OAI-PMH base URL (e.g. https://hub.example.org/oai) or the page/sitemap address",
     )

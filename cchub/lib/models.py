@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import URLValidator
 from django.db import models
+
+from cchub.lib.validators import is_http_url, validate_http_url
+
+
+class HttpURLField(models.URLField):
+    """A URL field that holds http(s) addresses only.
+
+    Every write path validates it (forms, the API, imports, ingestion, harvests); as the
+    last guard, a value of another scheme (``javascript:``, ``data:``, ``file:``) that
+    reaches ``save()`` by a path that skipped validation is stored blank, never as a link."""
+
+    default_validators = [URLValidator(schemes=["http", "https"]), validate_http_url]
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if value and not is_http_url(value):
+            setattr(model_instance, self.attname, "")
+            return ""
+        return value
 
 
 class Tracked(models.Model):
@@ -62,3 +82,18 @@ def exportable() -> models.Q:
     """Records this hub may publish as its own: ours, or harvested from a source whose
     records the administrator lets it re-export (a filter for Harvestable models)."""
     return models.Q(origin__isnull=True) | models.Q(origin__reexport=True)
+
+
+def blank_unsafe_urls(app_label: str, fields: dict[str, list[str]]) -> Any:
+    """A migration step: blank stored URLs that are not http(s) (rows written before the
+    fields were ``HttpURLField``); ``fields`` maps a model name to its URL fields."""
+
+    def run(apps: Any, schema_editor: Any) -> None:
+        for model_name, names in fields.items():
+            model = apps.get_model(app_label, model_name)
+            for name in names:
+                for pk, value in model.objects.exclude(**{name: ""}).values_list("pk", name).iterator():
+                    if value and not is_http_url(value):
+                        model.objects.filter(pk=pk).update(**{name: ""})
+
+    return run

@@ -61,3 +61,32 @@ def validate_country(value: str) -> None:
 
     if value not in COUNTRIES:
         raise ValidationError(f"'{value}' is not an ISO 3166 country code such as 'IT' or 'DE'.")
+
+
+HTTP_SCHEMES = ("http", "https")
+LANGUAGE_TAG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) address with a host: never ``javascript:``, ``data:`` or ``file:``."""
+    from urllib.parse import urlsplit
+
+    value = (value or "").strip()
+    if not value or any(ch in value for ch in "\x00\r\n\t") or value != value.strip():
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+
+
+def validate_http_url(value: str) -> None:
+    if value and not is_http_url(value):
+        raise ValidationError(f"'{value[:80]}' is not an http(s) address (such as https://example.org/).")
+
+
+def validate_language_tag(value: str) -> None:
+    """A BCP 47 language tag as RDF and HTML take it: en, fr, pt-BR, sr-Latn."""
+    if not LANGUAGE_TAG_RE.match(value or "") or len(value) > 35:
+        raise ValidationError(f"'{value[:40]}' is not a language tag such as 'fr' or 'pt-BR'.")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from cchub.lib.models import Tracked
+from cchub.lib.models import HttpURLField, Tracked
 from cchub.lib.storage import private_storage
 from cchub.onboarding.checks import KINDS
 from cchub.registry.models import Centre, Cluster, Organisation
@@ -55,7 +55,7 @@ class Call(Tracked):
     programme = models.CharField(max_length=100, blank=True, help_text="e.g. OSCARS")
     opens = models.DateField(null=True, blank=True)
     closes = models.DateField(null=True, blank=True)
-    website = models.URLField(blank=True)
+    website = HttpURLField(blank=True)
 
     class Meta:
         ordering = ["-opens", "name"]
@@ -72,7 +72,7 @@ class Project(Tracked):
     grant_id = models.CharField(max_length=60, blank=True, verbose_name="grant id")
     cluster = models.ForeignKey(Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     summary = models.TextField(blank=True)
-    website = models.URLField(blank=True)
+    website = HttpURLField(blank=True)
     partners = models.ManyToManyField(Organisation, blank=True, related_name="funded_projects")
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ProjectMember", related_name="projects"
@@ -126,12 +126,12 @@ class Output(Tracked):
     metadata = models.JSONField(
         default=dict, blank=True, help_text="CodeMeta (software) or schema.org terms (other kinds)"
     )
-    landing_url = models.URLField(blank=True, max_length=500, help_text="The output's landing page, if any")
+    landing_url = HttpURLField(blank=True, max_length=500, help_text="The output's landing page, if any")
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_outputs")
     checks_passed = models.BooleanField(null=True, blank=True)
     fair_score = models.FloatField(null=True, blank=True)
     doi = models.CharField(max_length=200, blank=True)
-    record_url = models.URLField(blank=True, max_length=500)
+    record_url = HttpURLField(blank=True, max_length=500)
     decline_reason = models.TextField(blank=True)
 
     class Meta:
@@ -272,7 +272,7 @@ class DepositTarget(Tracked):
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="deposit_targets")
     name = models.CharField(max_length=100)
-    base_url = models.URLField(help_text="e.g. https://zenodo.org or https://sandbox.zenodo.org")
+    base_url = HttpURLField(help_text="e.g. https://zenodo.org or https://sandbox.zenodo.org")
     community = models.CharField(max_length=100, blank=True, help_text="Community slug, e.g. escape2020")
     token_encrypted = models.TextField(blank=True, editable=False)
     token_hint = models.CharField(max_length=8, blank=True, editable=False)
@@ -299,7 +299,7 @@ class Deposit(models.Model):
     record_id = models.CharField(max_length=100, blank=True)
     request_id = models.CharField(max_length=100, blank=True)
     doi = models.CharField(max_length=200, blank=True)
-    record_url = models.URLField(blank=True, max_length=500)
+    record_url = HttpURLField(blank=True, max_length=500)
     files_done = models.JSONField(default=list, blank=True)
     log = models.JSONField(default=list, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

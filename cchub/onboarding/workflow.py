@@ -25,6 +25,7 @@ from django.db import transaction
 from cchub.accounts.permissions import curated_centre_ids, is_network_admin
 from cchub.lib.api import Refused
 from cchub.lib.text import clean_text
+from cchub.lib.validators import is_http_url
 from cchub.onboarding import checks, fair, landing
 from cchub.onboarding.models import (
     APPROVED,
@@ -177,6 +178,9 @@ def create_output(user: Any, project: Project, kind: str, title: str, landing_ur
     title = clean_text(title)[:300]
     if not title:
         raise Refused("A title is required.", field="title")
+    landing_url = (landing_url or "").strip()
+    if landing_url and not is_http_url(landing_url):
+        raise Refused("The landing page must be an http(s) address.", field="landing_url")
     with transaction.atomic():
         output = Output.objects.create(
             project=project, kind=kind, title=title, landing_url=landing_url, metadata={"name": title}
@@ -376,6 +380,13 @@ def start_review(output: Output, user: Any, reviewers: list[Any]) -> Output:
     require(may_review(user, output), "Only the mentor or a curator starts the review.")
     if output.state != CHECKS_PASSED:
         raise Refused("The review starts once the checks have passed.", status=409)
+    # Reviewers see the whole case (metadata, files, timeline): only people who hold a
+    # reviewing role already — community curators and the project's mentors — may be named.
+    unqualified = sorted(u.get_username() for u in reviewers
+                         if not (is_curator(u) or is_mentor(u, output.project)))
+    if unqualified:
+        raise Refused(f"Not curators or mentors of this project: {', '.join(unqualified)}.",
+                      field="reviewers")
     with transaction.atomic():
         chosen = {u.pk: u for u in reviewers if _authenticated(u)}
         if output.project.mentor is not None:

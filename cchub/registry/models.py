@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from cchub.lib.models import Harvestable, Tracked
+from cchub.lib.models import Harvestable, HttpURLField, Tracked
 from cchub.lib.text import render_markdown
 from cchub.lib.validators import (
     normalise_orcid,
@@ -50,7 +50,7 @@ class Cluster(Tracked):
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=200, blank=True, help_text="Scientific field served")
     description = models.TextField(blank=True)
-    website = models.URLField(blank=True)
+    website = HttpURLField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -76,7 +76,7 @@ class Organisation(Tracked):
     acronym = models.CharField(max_length=40, blank=True)
     country = models.CharField(max_length=2, blank=True)
     ror_id = models.CharField(max_length=9, blank=True, verbose_name="ROR id")
-    website = models.URLField(blank=True)
+    website = HttpURLField(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -140,7 +140,7 @@ class Centre(Harvestable, Tracked):
     clusters = models.ManyToManyField(Cluster, blank=True, related_name="centres")
     countries = models.JSONField(default=list, blank=True, help_text="ISO 3166 codes served")
     hosts = models.ManyToManyField(Organisation, blank=True, related_name="hosted_centres")
-    website = models.URLField(blank=True)
+    website = HttpURLField(blank=True)
     helpdesk_email = models.EmailField(blank=True)
     languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes")
     description = models.TextField(blank=True, help_text="Markdown")
@@ -278,7 +278,7 @@ class Service(Harvestable, Tracked):
     name = models.CharField(max_length=250)
     tagline = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True, help_text="Markdown")
-    url = models.URLField(blank=True)
+    url = HttpURLField(blank=True)
     centres = models.ManyToManyField(Centre, related_name="services", blank=True)
     categories = models.ManyToManyField(
         Concept, blank=True, related_name="services_in_category",
@@ -302,8 +302,8 @@ class Service(Harvestable, Tracked):
     )
     standards = models.JSONField(default=list, blank=True, help_text="Standards and interfaces")
     helpdesk_email = models.EmailField(blank=True)
-    helpdesk_url = models.URLField(blank=True)
-    terms_url = models.URLField(blank=True, verbose_name="Terms of use")
+    helpdesk_url = HttpURLField(blank=True)
+    terms_url = HttpURLField(blank=True, verbose_name="Terms of use")
 
     class Meta:
         ordering = ["name"]
@@ -359,7 +359,7 @@ class CompetenceOffer(Tracked):
         limit_choices_to={"scheme__slug": COMPETENCES},
     )
     level = models.CharField(max_length=10, choices=LEVELS)
-    evidence_url = models.URLField(blank=True)
+    evidence_url = HttpURLField(blank=True)
     evidence_service = models.ForeignKey(
         Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence_for"
     )

@@ -101,26 +101,55 @@ def may_approve(user: Any, article: Article) -> bool:
 
 
 def update(article: Article, user: Any, title: str, body: str, competences: list[str]) -> Article:
+    """Edit an article. A draft changes at once; a published article changes at once only
+    for a lead or an administrator: anyone else's edit waits as a revision for a lead."""
     if not may_edit(user, article):
         raise TicketError("Only the article's centre may edit it.", status=403)
     title = clean_text(title)[:200]
     if not title or not (body or "").strip():
         raise TicketError("An article needs a title and a text.", field="title" if not title else "body")
     concepts = _competences(competences)
+    if article.status == Article.APPROVED and not may_approve(user, article):
+        with transaction.atomic():
+            article.revision = {
+                "title": title, "body": body.strip(), "competences": [c.notation for c in concepts],
+                "by": user.get_username(), "at": timezone.now().isoformat(timespec="seconds"),
+            }
+            article.save(update_fields=["revision", "updated_at", "version"])
+        return article
     with transaction.atomic(), tracked(article, user):
         article.title, article.body = title, body.strip()
+        article.revision = {}
         article.save()
         article.competences.set(concepts)
     return article
 
 
 def approve(article: Article, user: Any) -> Article:
+    """Publish a draft, or a published article's waiting revision."""
     if not may_approve(user, article):
         raise TicketError("A lead supporter of the centre approves its articles.", status=403)
+    if article.status == Article.APPROVED and not article.revision:
+        raise TicketError("This article is published and no edit waits for approval.", status=409)
     with transaction.atomic(), tracked(article, user, "approved"):
+        if article.revision:
+            article.title, article.body = article.revision["title"], article.revision["body"]
+            article.competences.set(_competences(article.revision.get("competences", [])))
+            article.revision = {}
         article.status = Article.APPROVED
         article.approved_by, article.approved_at = user, timezone.now()
         article.save()
+    return article
+
+
+def discard_revision(article: Article, user: Any) -> Article:
+    """A lead turns down the edit that waits; the published text stays as it is."""
+    if not may_approve(user, article):
+        raise TicketError("A lead supporter of the centre decides on edits.", status=403)
+    if not article.revision:
+        raise TicketError("No edit waits for approval.", status=409)
+    article.revision = {}
+    article.save(update_fields=["revision", "updated_at", "version"])
     return article
 
 

@@ -319,6 +319,9 @@ class Article(Tracked):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # A published article edited by a supporter who is not a lead: the edit waits here
+    # ({"title", "body", "competences", "by", "at"}) while the published text stays public.
+    revision = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["title"]

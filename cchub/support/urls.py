@@ -19,4 +19,5 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="article"),
     path("articles/<slug:slug>/edit/", views.article_edit, name="article-edit"),
     path("articles/<slug:slug>/approve/", views.article_approve, name="article-approve"),
+    path("articles/<slug:slug>/discard/", views.article_discard, name="article-discard"),
 ]

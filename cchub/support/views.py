@@ -325,7 +325,8 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "article": article,
         "editable": editable,
-        "approvable": article.status == Article.DRAFT and knowledge.may_approve(request.user, article),
+        "approvable": (article.status == Article.DRAFT or bool(article.revision))
+        and knowledge.may_approve(request.user, article),
     }
     if article.status != Article.APPROVED:
         return render(request, "support/article.html", context)
@@ -371,12 +372,13 @@ def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     if not knowledge.may_edit(request.user, article):
         raise Http404("No such article")
+    waiting = article.revision
     form = ArticleForm(
         request.POST or None,
         initial={
-            "title": article.title,
-            "body": article.body,
-            "competences": [c.notation for c in article.competences.all()],
+            "title": waiting.get("title", article.title),
+            "body": waiting.get("body", article.body),
+            "competences": waiting.get("competences", [c.notation for c in article.competences.all()]),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -391,7 +393,8 @@ def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except TicketError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Article saved.")
+            messages.success(request, "Your edit waits for a lead supporter's approval; the published "
+                             "text stays until then." if article.revision else "Article saved.")
             return redirect(article)
     return render(
         request,
@@ -413,4 +416,19 @@ def article_approve(request: HttpRequest, slug: str) -> HttpResponse:
             redirect(article) if knowledge.may_edit(request.user, article) else redirect("support:articles")
         )
     messages.success(request, "Published.")
+    return redirect(article)
+
+
+@require_POST
+@login_required
+def article_discard(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    if not knowledge.may_edit(request.user, article):
+        raise Http404("No such article")
+    try:
+        knowledge.discard_revision(article, request.user)
+    except TicketError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The waiting edit was discarded.")
     return redirect(article)

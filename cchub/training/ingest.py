@@ -1,6 +1,7 @@
 """Ingesting training the TeSS way: one ingestor per source format reads records; one
-shared ``write`` validates, de-duplicates (same URL, or same title and start), keeps the
-fields curators edited by hand, and counts added / updated / unchanged / rejected with
+shared ``write`` validates, de-duplicates (same URL, or same title and start, among the
+writing centre's own records: another centre's record is never matched or changed), keeps
+the fields curators edited by hand, and counts added / updated / unchanged / rejected with
 reasons.
 
 A file is taken whole or not at all: if any record is rejected the report lists every
@@ -28,6 +29,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from cchub.lib.countries import COUNTRIES
 from cchub.lib.text import clean_text, unique_slug
+from cchub.lib.validators import is_http_url
 from cchub.registry.models import COMPETENCES, Centre
 from cchub.training.models import LEVELS, MODES, Event, Material, Source
 from cchub.vocab.models import Concept
@@ -377,8 +379,8 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("the title is empty")
     values: dict[str, Any] = {"title": title, "description": str(record.get("description", "")).strip()}
     url = str(record.get("url", "")).strip()
-    if url and not url.startswith(("http://", "https://")):
-        raise ValueError(f"url '{url}' is not an http(s) address")
+    if url and not is_http_url(url):
+        raise ValueError(f"url '{url[:80]}' is not an http(s) address")
     values["url"] = url[:500]
     language = str(record.get("language") or "en").strip().lower()[:3]
     level = str(record.get("level") or "").strip().lower()
@@ -401,6 +403,9 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
         country = str(record.get("country") or "").strip().upper()
         if country and country not in COUNTRIES:
             raise ValueError(f"country '{country}' is not an ISO 3166 code")
+        registration = str(record.get("registration_url") or "").strip()
+        if registration and not is_http_url(registration):
+            raise ValueError(f"registration_url '{registration[:80]}' is not an http(s) address")
         capacity = str(record.get("capacity") or "").strip()
         if capacity and not capacity.isdigit():
             raise ValueError(f"capacity '{capacity}' is not a whole number")
@@ -415,7 +420,7 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
             audience=clean_text(str(record.get("audience", "")))[:250],
             capacity=int(capacity) if capacity else None,
             cost=str(record.get("cost", ""))[:100],
-            registration_url=str(record.get("registration_url", ""))[:500],
+            registration_url=registration[:500],
             prerequisites=str(record.get("prerequisites", "")),
             learning_outcomes=list(record.get("learning_outcomes") or []),
         )
@@ -443,15 +448,31 @@ def clean_record(record: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def find(model: Any, values: dict[str, Any]) -> Any:
-    """An event or material here that is the same as ``values``: same URL, or same title (and start)."""
+def owned_by(model: Any, centre: Centre) -> Any:
+    """The events a centre organises, or the materials it publishes: what its curators and
+    feeds may update. Another centre's record is never matched, whatever it shares."""
+    return model.objects.filter(organisers=centre) if model is Event else model.objects.filter(centres=centre)
+
+
+def find(model: Any, values: dict[str, Any], centre: Centre | None = None) -> Any:
+    """The centre's own event or material that is the same as ``values``: same URL, or same
+    title (and start). Without a centre, any record (a harvest looks for twins to report)."""
+    owned = owned_by(model, centre) if centre is not None else model.objects.all()
     if values.get("url"):
-        found = model.objects.filter(url=values["url"]).first()
+        found = owned.filter(url=values["url"]).first()
         if found is not None:
             return found
     if model is Event:  # the index on start finds the few candidates
-        return Event.objects.filter(start=values["start"], title__iexact=values["title"]).first()
-    return Material.objects.alias(lowered=Lower("title")).filter(lowered=values["title"].lower()).first()
+        return owned.filter(start=values["start"], title__iexact=values["title"]).first()
+    return owned.alias(lowered=Lower("title")).filter(lowered=values["title"].lower()).first()
+
+
+def _elsewhere(model: Any, values: dict[str, Any], centre: Centre) -> bool:
+    """Whether another centre already lists the same URL (reported, never taken over)."""
+    if not values.get("url"):
+        return False
+    others = model.objects.filter(url=values["url"]).exclude(pk__in=owned_by(model, centre).values("pk"))
+    return bool(others.exists())
 
 
 def write(
@@ -479,7 +500,7 @@ def write(
                 continue
             seen.add(key)
             model = Event if kind == "event" else Material
-            existing = find(model, values)
+            existing = find(model, values, centre)
             if existing is not None and existing.is_harvested:
                 origin = existing.origin
                 report.unchanged.append(f"{where}: {existing.title} (harvested from {origin}; left as it is)")
@@ -489,7 +510,9 @@ def write(
                 item.save()
                 (item.organisers if model is Event else item.centres).add(centre)
                 item.competences.set(competences)
-                report.added.append(f"{where}: {item.title}")
+                shared = " (another centre lists the same address; its record is left as it is)"
+                note = shared if _elsewhere(model, values, centre) else ""
+                report.added.append(f"{where}: {item.title}{note}")
                 continue
             changes = {
                 k: v

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from cchub.lib.models import Harvestable, Tracked
+from cchub.lib.models import Harvestable, HttpURLField, Tracked
 from cchub.lib.text import render_markdown
 from cchub.registry.models import Centre
 from cchub.vocab.models import Concept
@@ -31,7 +31,7 @@ class Source(models.Model):
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="training_sources")
     kind = models.CharField(max_length=12, choices=KINDS)
-    url = models.URLField(max_length=500)
+    url = HttpURLField(max_length=500)
     enabled = models.BooleanField(default=True)
     every_hours = models.PositiveIntegerField(default=24, help_text="How often to read it")
     last_run_at = models.DateTimeField(null=True, blank=True)
@@ -56,7 +56,7 @@ class TrainingItem(Tracked):
     slug = models.SlugField(max_length=90, unique=True)
     title = models.CharField(max_length=250)
     description = models.TextField(blank=True, help_text="Markdown")
-    url = models.URLField(max_length=500, blank=True, db_index=True)
+    url = HttpURLField(max_length=500, blank=True, db_index=True)
     language = models.CharField(max_length=3, default="en")
     level = models.CharField(max_length=12, choices=LEVELS, blank=True)
     keywords = models.JSONField(default=list, blank=True)
@@ -85,7 +85,7 @@ class Event(Harvestable, TrainingItem):
     audience = models.CharField(max_length=250, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True)
     cost = models.CharField(max_length=100, blank=True, help_text="e.g. free, 50 EUR")
-    registration_url = models.URLField(max_length=500, blank=True)
+    registration_url = HttpURLField(max_length=500, blank=True)
     prerequisites = models.TextField(blank=True)
     learning_outcomes = models.JSONField(default=list, blank=True)
     competences = models.ManyToManyField(Concept, blank=True, related_name="events")

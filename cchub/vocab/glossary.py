@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,9 +23,11 @@ from cchub.accounts.permissions import is_network_admin
 from cchub.history.recorder import tracked
 from cchub.lib.api import Refused
 from cchub.lib.text import clean_text, unique_slug
+from cchub.lib.validators import is_http_url, validate_language_tag
 from cchub.vocab.models import Term, TermComment
 
 EDITOR_GROUP = "Glossary Task Force"
+REVIEWER_GROUP = "Glossary reviewers"
 
 
 class GlossaryError(Refused):
@@ -47,10 +50,16 @@ def may_edit(user: Any, term: Term) -> bool:
     return _signed_in(user) and term.status == Term.PROPOSED and term.proposed_by_id == user.pk
 
 
+def is_reviewer(user: Any) -> bool:
+    """Holds the reviewer role: the Task Force's editors and the members of "Glossary reviewers"."""
+    return is_editor(user) or (_signed_in(user) and user.groups.filter(name=REVIEWER_GROUP).exists())
+
+
 def may_review(user: Any, term: Term) -> bool:
-    if term.is_harvested:
+    """An editor, or a reviewer the term was sent to; never the term's own proposer."""
+    if term.is_harvested or not _signed_in(user) or term.proposed_by_id == user.pk:
         return False
-    return is_editor(user) or (_signed_in(user) and term.reviewers.filter(pk=user.pk).exists())
+    return is_editor(user) or (is_reviewer(user) and term.reviewers.filter(pk=user.pk).exists())
 
 
 def may_see(user: Any, term: Term) -> bool:
@@ -94,18 +103,25 @@ def clean(data: dict[str, Any], term: Term | None = None) -> dict[str, Any]:
             "translations must map a language code to labels and a definition.", field="translations"
         )
     for lang, entry in translations.items():
+        try:
+            validate_language_tag(lang)
+        except ValidationError as exc:
+            raise GlossaryError(f"Translations: {exc.messages[0]}", field="translations") from exc
         if not isinstance(entry, dict) or not isinstance(entry.get("pref_label", ""), str):
             raise GlossaryError(
                 f"The '{lang}' translation must have a pref_label text.", field="translations"
             )
     examples = _labels(data.get("examples", term.examples if term else []), "examples")
+    source_url = str(data.get("source_url", term.source_url if term else "")).strip()
+    if source_url and not is_http_url(source_url):
+        raise GlossaryError("The source URL must be an http(s) address.", field="source_url")
     return {
         "pref_label": pref[:200],
         "definition": definition,
         "alt_labels": alt,
         "acronyms": acronyms,
         "source": clean_text(str(data.get("source", term.source if term else "")))[:500],
-        "source_url": str(data.get("source_url", term.source_url if term else "")).strip()[:400],
+        "source_url": source_url[:400],
         "examples": examples,
         "translations": translations,
     }
@@ -175,6 +191,13 @@ def submit(user: Any, term: Term, reviewers: list[str] | None = None) -> Term:
     missing = sorted(set(names) - {u.get_username() for u in found})
     if missing:
         raise GlossaryError(f"Unknown reviewer(s): {', '.join(missing)}.", field="reviewers")
+    if any(u.pk == term.proposed_by_id for u in found):
+        raise GlossaryError("The proposer cannot review their own term.", field="reviewers")
+    unqualified = sorted(u.get_username() for u in found if not is_reviewer(u))
+    if unqualified:
+        raise GlossaryError(
+            f"Not glossary reviewers: {', '.join(unqualified)} (the Task Force gives the role).",
+            field="reviewers")
     term = _step(user, term, (Term.PROPOSED,), Term.IN_REVIEW, "", "submitted for review")
     if found:
         term.reviewers.add(*found)

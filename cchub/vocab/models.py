@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from cchub.lib.models import Harvestable, Tracked
+from cchub.lib.models import Harvestable, HttpURLField, Tracked
 
 
 class ConceptScheme(Tracked):
@@ -44,7 +44,7 @@ class Concept(Tracked):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="narrower"
     )
     source = models.CharField(max_length=40, blank=True, help_text="Key of a scheme source")
-    source_iri = models.URLField(max_length=400, blank=True)
+    source_iri = HttpURLField(max_length=400, blank=True)
     source_note = models.CharField(max_length=300, blank=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -129,7 +129,7 @@ class Term(Harvestable, Tracked):
     acronyms = models.JSONField(default=list, blank=True)
     definition = models.TextField()
     source = models.CharField(max_length=500, blank=True, help_text="A citation")
-    source_url = models.URLField(max_length=400, blank=True)
+    source_url = HttpURLField(max_length=400, blank=True)
     examples = models.JSONField(default=list, blank=True)
     broader = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="narrower")
     related = models.ManyToManyField("self", symmetrical=True, blank=True)

@@ -20,6 +20,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 
 from cchub.lib.text import clean_text
+from cchub.lib.validators import LANGUAGE_TAG_RE, is_http_url
 from cchub.vocab.models import Term
 
 FORMATS = {  # name -> (rdflib format, media type, file extension)
@@ -47,6 +48,8 @@ def _add_term(g: Graph, term: Term, scheme: URIRef) -> None:
         g.add((node, SKOS.altLabel, Literal(label, lang="en")))
     g.add((node, SKOS.definition, Literal(term.definition, lang="en")))
     for lang, entry in sorted(term.translations.items()):
+        if not LANGUAGE_TAG_RE.match(lang) or not isinstance(entry, dict):
+            continue  # written before keys were checked: leave it out rather than fail the export
         if entry.get("pref_label"):
             g.add((node, SKOS.prefLabel, Literal(entry["pref_label"], lang=lang)))
         for label in entry.get("alt_labels", []):
@@ -55,7 +58,7 @@ def _add_term(g: Graph, term: Term, scheme: URIRef) -> None:
             g.add((node, SKOS.definition, Literal(entry["definition"], lang=lang)))
     for example in term.examples:
         g.add((node, SKOS.example, Literal(example, lang="en")))
-    if term.source_url:
+    if is_http_url(term.source_url):
         g.add((node, DCTERMS.source, URIRef(term.source_url)))
     if term.source:
         g.add((node, DCTERMS.bibliographicCitation, Literal(term.source)))
