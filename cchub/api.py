@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cchub.interop.api import router as eosc_router
-from cchub.lib.api import ApiError, Refused, error_response
+from cchub.lib.api import ApiError, Refused, TextParser, error_response
 from cchub.onboarding.api import router as onboarding_router
 from cchub.registry.api import router as registry_router
 from cchub.search.api import router as search_router
@@ -28,6 +28,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=TextParser(),
 )
 
 
@@ -68,6 +69,8 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # the parser's own refusal, with its reason
+        return on_api_error(request, exc.__cause__)
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         return error_response(400, "The request body is not valid JSON.",
                               [{"field": "body", "message": "not valid JSON"}])

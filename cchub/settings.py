@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "axes",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -99,8 +101,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cchub.lib.middleware.permissions_policy",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in throttling (django-axes): after CCHUB_LOGIN_FAILURES failed attempts for one user
+# name from one address, that pair is locked out for CCHUB_LOGIN_COOLOFF_MINUTES (the page
+# says so, with 429); a success resets the count. Applies to the site's and the admin's login.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("CCHUB_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("CCHUB_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("CCHUB_LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "cchub.urls"
 WSGI_APPLICATION = "cchub.wsgi.application"
@@ -212,6 +232,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("CCHUB_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Sent on HTTPS answers (behind a TLS proxy, once the proxy's scheme header is trusted).
+    SECURE_HSTS_SECONDS = int(os.environ.get("CCHUB_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CCHUB_HSTS_SUBDOMAINS", False)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests from the hub
+# itself only; no inline script, no plugins, no framing (the onboarding embed is the one page
+# meant for other sites' iframes and relaxes frame-ancestors for itself).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 SITE_NAME = os.environ.get("CCHUB_SITE_NAME", "CC Hub")
 SITE_URL = os.environ.get("CCHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cchub.landscape import charts, coverage, gaps, kpis
 from cchub.landscape.gaps import KIND_LABELS, Gap
+from cchub.lib.text import csv_cell
 from cchub.registry.models import Centre
 
 Table = tuple[list[str], list[list[Any]]]
@@ -325,6 +326,6 @@ def csv_zip(report: Report) -> bytes:
 def csv_text(headers: list[str], rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(h) for h in headers])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return buffer.getvalue()

@@ -241,6 +241,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if fmt == "html":
         response = HttpResponse(report.html(built), content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.html"'
+        response._csp_update = {"style-src": ["'unsafe-inline'"]}  # type: ignore[attr-defined]
         return response
     return render(
         request,

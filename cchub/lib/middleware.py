@@ -35,3 +35,15 @@ def body_size_limit(get_response: Callable[[HttpRequest], HttpResponse]):
         return get_response(request)
 
     return middleware
+
+
+def permissions_policy(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Send ``settings.PERMISSIONS_POLICY`` (the browser features no page of the hub uses)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+    return middleware

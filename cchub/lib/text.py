@@ -65,3 +65,25 @@ def split_list(value: str | None) -> list[str]:
     if not value:
         return []
     return [part.strip() for part in re.split(r"[;\n]", str(value)) if part.strip()]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV cell that a spreadsheet will not run as a formula: text starting
+    with ``= + - @`` (or a tab or carriage return) gets a leading apostrophe, as OWASP
+    advises; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def from_csv_cell(value: str) -> str:
+    """The text ``csv_cell`` guarded, as it was (for re-importing our own exports)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -279,6 +280,8 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 
 @xframe_options_exempt
+@csp_update({"style-src": ["'unsafe-inline'"]})
+@csp_replace({"frame-ancestors": ["*"]})
 def embed(request: HttpRequest) -> HttpResponse:
     """A self-contained HTML snippet (inline style, no script) for an iframe."""
     qs = queries.projects(request.GET.get("call", ""), request.GET.get("cluster", ""))

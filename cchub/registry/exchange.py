@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from cchub import __version__
 from cchub.lib.models import exportable
+from cchub.lib.text import csv_cell, from_csv_cell
 from cchub.registry.models import (
     Centre,
     Cluster,
@@ -216,7 +217,8 @@ def write_export(directory: Path) -> list[Path]:
         written.append(path)
     path = directory / "centres.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(survey_rows(public_emails_only=False))
+        rows = survey_rows(public_emails_only=False)
+        csv.writer(fh).writerows([csv_cell(v) for v in row] for row in rows)
     written.append(path)
     concepts = [
         {"scheme": v["slug"], **c} for v in data["vocabularies"] for c in v["concepts"]
@@ -235,7 +237,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
+            writer.writerow({k: csv_cell(_cell(v)) for k, v in row.items()})
 
 
 def _cell(value: Any) -> str:
@@ -397,7 +399,7 @@ def read_table(name: str, content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    return [[from_csv_cell(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
 def _xlsx_cell(value: Any) -> str:
