@@ -1,11 +1,14 @@
-"""Fetching from other sites, for harvests, where the other side may be slow or hostile.
+"""The one way the hub fetches a URL (harvests, training sources, landing pages, deposits),
+where the other side may be slow or hostile.
 
 - only http and https;
 - the host's addresses are checked before connecting, and the connection goes to the
   address that was checked (no DNS rebinding): loopback, private, link-local, multicast
   and reserved addresses are refused unless the caller allows them;
-- redirects are followed by hand (at most five), each target checked again;
-- a timeout per request and a size limit on every response, read in chunks;
+- redirects are followed by hand (at most five), each target checked again, and
+  credentials (Authorization, Cookie) are never sent on to another host;
+- a time limit on the whole of each answer (not per read: a trickling server is cut off)
+  and a size limit on every response, read in chunks;
 - connection failures, timeouts, 429 and 5xx are retried with exponential back-off
   (``Retry-After`` honoured up to a minute); other answers are final.
 """
@@ -85,6 +88,7 @@ def _once(
         raise FetchError(f"{url}: only http and https addresses are fetched.")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = _addresses(parts.hostname, port, limits.allow_private)[0]
+    deadline = time.monotonic() + limits.timeout
     kind = _PinnedTLS if parts.scheme == "https" else _Pinned
     connection = kind(parts.hostname, address, port=port, timeout=limits.timeout)
     path = parts.path or "/"
@@ -97,13 +101,22 @@ def _once(
             body=body,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers},
         )
+        if connection.sock is not None:
+            connection.sock.settimeout(max(0.001, deadline - time.monotonic()))
         response = connection.getresponse()
         length = response.getheader("Content-Length")
         if length and length.isdigit() and int(length) > limits.max_bytes:
             raise FetchError(f"{url}: the response is larger than {limits.max_bytes // 1048576} MB.")
         chunks, size = [], 0
         while True:
-            chunk = response.read(65536)
+            # The time limit holds for the whole answer: a server trickling a byte a second
+            # does not get a fresh timeout for every read.
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if connection.sock is not None:
+                connection.sock.settimeout(remaining)
+            chunk = response.read1(65536)  # one receive at a time, so the deadline is checked
             if not chunk:
                 break
             size += len(chunk)
@@ -121,6 +134,15 @@ def _once(
         ) from exc
     finally:
         connection.close()
+
+
+CREDENTIALS = {"authorization", "cookie", "proxy-authorization"}
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 @dataclass
@@ -148,12 +170,12 @@ def request(
     or FetchError when the other side kept failing (with ``status`` of the last answer).
     Redirects are followed for GET and HEAD. ``retry_timeouts=False`` for requests that
     must not be sent twice (a timeout may mean the other side acted)."""
-    headers = dict(headers or {})
+    original = dict(headers or {})
     attempt = 0
     while True:
         attempt += 1
         try:
-            target, verb, payload = url, method, body
+            target, verb, payload, headers = url, method, body, dict(original)
             for _ in range(MAX_REDIRECTS + 1):
                 status, response_headers, content = _once(verb, target, limits, payload, headers)
                 follow = verb in ("GET", "HEAD") or status == 303
@@ -161,6 +183,9 @@ def request(
                     target = urllib.parse.urljoin(target, response_headers["location"])
                     if status == 303:
                         verb, payload = "GET", None
+                    if _origin(target) != _origin(url):
+                        # Credentials are for the host they were given for, never another.
+                        headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIALS}
                     continue
                 break
             else:

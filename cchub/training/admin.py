@@ -14,7 +14,7 @@ from cchub.training.models import Event, LearningPath, Material, PathStep, Sourc
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("centre", "kind", "url", "enabled", "every_hours", "last_run_at")
+    list_display = ("centre", "kind", "url", "enabled", "allow_private", "every_hours", "last_run_at")
     list_filter = ("kind", "enabled")
     readonly_fields = ("last_run_at", "last_report")
     actions = ["preview", "ingest_now"]

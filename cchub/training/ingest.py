@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import json
 import re
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
@@ -28,6 +27,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from cchub.lib.countries import COUNTRIES
+from cchub.lib.fetch import FetchError, Limits
+from cchub.lib.fetch import fetch as guarded_fetch
 from cchub.lib.text import clean_text, unique_slug
 from cchub.lib.validators import is_http_url
 from cchub.registry.models import COMPETENCES, Centre
@@ -128,18 +129,15 @@ class Report:
 # ------------------------------------------------------------------ reading sources
 
 
-def fetch(url: str) -> bytes:
-    if not url.startswith(("http://", "https://")):
-        raise IngestError(f"{url}: only http and https sources are read.")
-    request = urllib.request.Request(url, headers={"User-Agent": "CC Hub training ingestor"})
+def fetch(url: str, allow_private: bool = False) -> bytes:
+    """A source's content through the hub's one guarded fetcher (``cchub.lib.fetch``): http(s)
+    only, no private, loopback or link-local address unless the source is allowed one by an
+    administrator, every redirect checked again, time and size bounded."""
+    limits = Limits(timeout=20.0, max_bytes=MAX_BYTES, retries=2, allow_private=allow_private, backoff=0.5)
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (scheme checked above)
-            data = response.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise IngestError(f"{url}: could not be read ({exc}).") from exc
-    if len(data) > MAX_BYTES:
-        raise IngestError(f"{url}: larger than {MAX_BYTES // 1048576} MB.")
-    return data
+        return guarded_fetch(url, limits)
+    except FetchError as exc:
+        raise IngestError(exc.message) from exc
 
 
 class IcalIngestor:
@@ -231,6 +229,8 @@ class CsvIngestor:
 
 
 class BioschemasIngestor:
+    allow_private = False  # for the pages a sitemap lists: as the source allows
+
     """Pages carrying schema.org/Bioschemas JSON-LD (Event, CourseInstance, Course,
     TrainingMaterial), or a sitemap listing such pages."""
 
@@ -246,7 +246,7 @@ class BioschemasIngestor:
             records = []
             for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc"):
                 url = (loc.text or "").strip()
-                records.extend(self.read(fetch(url), url, follow=False))
+                records.extend(self.read(fetch(url, self.allow_private), url, follow=False))
             return records
         records = []
         for match in self.SCRIPT.finditer(text):
@@ -533,14 +533,16 @@ def write(
     return report
 
 
-def read(kind: str, content: bytes, origin: str) -> list[dict[str, Any]]:
-    return INGESTORS[kind]().read(content, origin)  # type: ignore[attr-defined,no-any-return]
+def read(kind: str, content: bytes, origin: str, allow_private: bool = False) -> list[dict[str, Any]]:
+    ingestor = INGESTORS[kind]()
+    ingestor.allow_private = allow_private  # type: ignore[attr-defined,union-attr]
+    return ingestor.read(content, origin)  # type: ignore[attr-defined,no-any-return]
 
 
 def run_source(source: Source, dry_run: bool = False) -> Report:
     """Read a source and write what it holds; keep the report on the source."""
     try:
-        records = read(source.kind, fetch(source.url), source.url)
+        records = read(source.kind, fetch(source.url, source.allow_private), source.url, source.allow_private)
     except IngestError as exc:
         report = Report(dry_run=dry_run, rejected=[str(exc)])
     else:

@@ -33,6 +33,9 @@ class Source(models.Model):
     kind = models.CharField(max_length=12, choices=KINDS)
     url = HttpURLField(max_length=500)
     enabled = models.BooleanField(default=True)
+    allow_private = models.BooleanField(
+        default=False, help_text="Read it although it is on a private or loopback address (administrators)"
+    )
     every_hours = models.PositiveIntegerField(default=24, help_text="How often to read it")
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_report = models.JSONField(default=dict, blank=True)
