@@ -221,6 +221,22 @@ SUPPORT_ADDRESS = os.environ.get("CCHUB_SUPPORT_ADDRESS", "support@cchub.localho
 SUPPORT_AUTOCLOSE_DAYS = int(os.environ.get("CCHUB_SUPPORT_AUTOCLOSE_DAYS", "10"))
 SUPPORT_MAX_ATTACHMENT_BYTES = int(float(os.environ.get("CCHUB_SUPPORT_MAX_ATTACHMENT_MB", "5")) * 1048576)
 SUPPORT_AUTO_ROUTE = env_bool("CCHUB_SUPPORT_AUTO_ROUTE", True)
+# Abuse limits on new questions (django-ratelimit; "N/s|m|h|d"): guests per address of origin
+# and per e-mail address, signed-in people per account. Unconfirmed guest questions are
+# deleted after CCHUB_SUPPORT_UNCONFIRMED_DAYS.
+RATELIMIT_ENABLE = env_bool("CCHUB_RATE_LIMITS", True)
+SUPPORT_RATE_GUEST_IP = os.environ.get("CCHUB_SUPPORT_RATE_GUEST_IP", "10/h")
+SUPPORT_RATE_GUEST_EMAIL = os.environ.get("CCHUB_SUPPORT_RATE_GUEST_EMAIL", "5/h")
+SUPPORT_RATE_USER = os.environ.get("CCHUB_SUPPORT_RATE_USER", "30/h")
+SUPPORT_UNCONFIRMED_DAYS = int(os.environ.get("CCHUB_SUPPORT_UNCONFIRMED_DAYS", "7"))
+# The rate limits count in the default cache: one process's memory for the single-process
+# server `cchub serve`, Redis when CCHUB_REDIS_URL is set (several processes or machines).
+_redis_url = os.environ.get("CCHUB_REDIS_URL", "").strip()
+if _redis_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 SESSION_COOKIE_HTTPONLY = True

@@ -10,5 +10,6 @@ os.environ.setdefault("CCHUB_DATA_DIR", tempfile.mkdtemp(prefix="cchub-test-"))
 os.environ.setdefault("CCHUB_MODE", "development")
 # Test clients sign in without a request (Client.login); the throttle's own tests turn it on.
 os.environ.setdefault("CCHUB_LOGIN_THROTTLE", "0")
+os.environ.setdefault("CCHUB_RATE_LIMITS", "0")
 # Keyword search is the contract most tests check; tests of hybrid search turn this on.
 os.environ.setdefault("CCHUB_SEMANTIC", "0")

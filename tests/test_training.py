@@ -58,7 +58,8 @@ def site() -> Iterator[str]:
 
 def source(kind: str, url: str, centre: str = "escape-dios") -> Source:
     """A source on the test server at 127.0.0.1, which an administrator allowed."""
-    return Source.objects.create(centre=Centre.objects.get(slug=centre), kind=kind, url=url, allow_private=True)
+    return Source.objects.create(centre=Centre.objects.get(slug=centre), kind=kind, url=url,
+                                 allow_private=True)
 
 
 def test_ical_source(site: str) -> None:

@@ -39,3 +39,16 @@ def optional_user(request: HttpRequest) -> Any:
         if user is not None:
             return user
     return request.user
+
+
+def token_user(request: HttpRequest) -> Any:
+    """The token's user, or an anonymous user: for API writes open to guests, which never
+    act on a session cookie (a cross-site form could send it, and the API has no CSRF)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(header[7:].strip())
+        if user is not None:
+            return user
+    return AnonymousUser()

@@ -11,10 +11,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from cchub.accounts.auth import TokenAuth, optional_user
+from cchub.accounts.auth import TokenAuth, token_user
 from cchub.lib.api import ApiError, Strict, json_response, paginate
 from cchub.registry.models import Centre, Service
 from cchub.support import knowledge, routing, sla, workflow
+from cchub.support.guests import too_many
 from cchub.support.models import Article, Ticket
 from cchub.support.permissions import may, roles
 from cchub.support.queues import QUEUES, queue_filter
@@ -212,7 +213,10 @@ def route_question(request: HttpRequest, payload: RouteIn) -> HttpResponse:
 def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     """With a token the ticket is yours and is routed at once; without one, give `email`:
     the ticket is routed after you confirm the address with the link we send."""
-    user = optional_user(request)
+    user = token_user(request)  # a session cookie does not make a guest's question yours
+    refused = too_many(request, payload.email, signed_in=user.is_authenticated)
+    if refused:
+        raise ApiError(429, refused)
     sub = workflow.Submission(**payload.dict())
     ticket = workflow.submit(sub, user if user.is_authenticated else None)
     if not ticket.confirmed:

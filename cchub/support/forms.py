@@ -9,7 +9,7 @@ from django import forms
 from cchub.lib.countries import COUNTRIES, LANGUAGES
 from cchub.registry.models import COMPETENCES, Service
 from cchub.support.attachments import Upload, allowed_extensions
-from cchub.support.models import PRIORITIES, STATES
+from cchub.support.models import PRIORITIES, STATES, TOP
 from cchub.vocab.models import Concept
 
 
@@ -40,6 +40,9 @@ def _attachments() -> FilesField:
         help_text=f"Up to 5 files ({', '.join(allowed_extensions())}).",
         widget=MultipleFileInput(attrs={"accept": ",".join(allowed_extensions())}),
     )
+
+
+HONEYPOT = "website"
 
 
 class QuestionForm(forms.Form):
@@ -75,9 +78,20 @@ class QuestionForm(forms.Form):
         _choices(self, "service", [("", "None in particular"), *services])
         if guest:
             self.fields["email"].required = True
+            # Guests: no top priority, no files before the address is confirmed, and a field
+            # people never see (bots fill it in).
+            _choices(self, "priority", [p for p in PRIORITIES if p[0] != TOP])
+            del self.fields["attachments"]
+            self.fields[HONEYPOT] = forms.CharField(
+                required=False, label="Leave this field empty",
+                widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
         else:
             del self.fields["name"]
             del self.fields["email"]
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get(HONEYPOT, "").strip())
 
 
 class ReplyForm(forms.Form):

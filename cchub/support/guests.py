@@ -4,10 +4,12 @@ Opening that link remembers the ticket in the browser session."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django_ratelimit.core import is_ratelimited
 
 from cchub.support.models import Ticket
 
@@ -50,3 +52,22 @@ def remember(request: HttpRequest, ticket: Ticket, key: str) -> bool:
     held.add(ticket.pk)
     request.session[SESSION_KEY] = sorted(held)[-50:]
     return True
+
+
+def too_many(request: HttpRequest, email: str, signed_in: bool) -> str:
+    """Why this new question is refused for now (django-ratelimit, counted in the cache), or
+    "". Guests are counted per address of origin and per e-mail address, so nobody can
+    flood a mailbox with confirmation mails; signed-in people per account."""
+    if signed_in:
+        if is_ratelimited(request, group="support-ask-user", key="user", rate=settings.SUPPORT_RATE_USER,
+                          increment=True):
+            return "You asked many questions in a short time; please wait a while before the next one."
+        return ""
+    by_ip = is_ratelimited(request, group="support-ask-ip", key="ip", rate=settings.SUPPORT_RATE_GUEST_IP,
+                           increment=True)
+    by_email = is_ratelimited(request, group="support-ask-email", key=lambda group, r: email.strip().lower(),
+                              rate=settings.SUPPORT_RATE_GUEST_EMAIL, increment=True)
+    if by_ip or by_email:
+        return ("Too many questions from this address in a short time; please wait a while, "
+                "or sign in.")
+    return ""

@@ -18,7 +18,7 @@ from cchub.lib.http import is_htmx
 from cchub.registry.models import Centre
 from cchub.support import knowledge, routing, sla, workflow
 from cchub.support.forms import ArticleForm, QuestionForm, ReplyForm, uploads_of
-from cchub.support.guests import guest_tickets, read_confirmation, remember
+from cchub.support.guests import guest_tickets, read_confirmation, remember, too_many
 from cchub.support.models import OPEN_STATES, PRIORITIES, STATES, Article, Attachment, Supporter, Ticket
 from cchub.support.permissions import is_supporter, is_triager, may, roles
 from cchub.support.queues import QUEUES, queue_filter
@@ -32,8 +32,15 @@ def _user(request: HttpRequest) -> Any:
 def ask(request: HttpRequest) -> HttpResponse:
     guest = not request.user.is_authenticated
     form = QuestionForm(request.POST or None, request.FILES or None, guest=guest)
+    if request.method == "POST" and guest and form.is_bot:
+        # The hidden field was filled in: a bot. It is told what a person would be told.
+        return render(request, "support/asked.html", {"ticket": None, "email": request.POST.get("email", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        refused = too_many(request, data.get("email", ""), signed_in=not guest)
+        if refused:
+            form.add_error(None, refused)
+            return render(request, "support/ask.html", {"form": form, "guest": guest}, status=429)
         sub = workflow.Submission(
             subject=data["subject"],
             body=data["body"],
@@ -44,7 +51,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             language=data["language"],
             service=data["service"],
             priority=data["priority"],
-            uploads=uploads_of(data["attachments"]),
+            uploads=uploads_of(data.get("attachments") or []),
         )
         try:
             ticket = workflow.submit(sub, _user(request))
@@ -187,7 +194,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 _user(request),
                 data["body"],
                 public=data.get("public", True) if staff else True,
-                uploads=uploads_of(data["attachments"]),
+                uploads=uploads_of(data.get("attachments") or []),
                 guest=guest_tickets(request),
                 new_state=data.get("state", "") if staff else "",
             )

@@ -35,6 +35,7 @@ from cchub.support.models import (
     PRIORITIES,
     SOLVED,
     STATES,
+    TOP,
     UNSOLVED,
     WAITING,
     Attachment,
@@ -47,6 +48,7 @@ from cchub.support.permissions import is_triager, may, roles, supported_centre_i
 from cchub.vocab.models import Concept
 
 MAX_SUBJECT = 200
+GUEST_REFUSED_PRIORITIES = frozenset({TOP})
 MAX_BODY = 20000
 STATE_LABELS = dict(STATES)
 PRIORITY_LABELS = dict(PRIORITIES)
@@ -167,7 +169,14 @@ def validate(sub: Submission, user: Any) -> dict[str, Any]:
         raise TicketError(
             f"Unknown priority '{sub.priority}' (one of {', '.join(PRIORITY_LABELS)}).", field="priority"
         )
+    if _actor(user) is None and sub.priority in GUEST_REFUSED_PRIORITIES:
+        raise TicketError("Top priority is for signed-in users; a centre raises it when needed.",
+                          field="priority")
     values["priority"] = sub.priority
+    if _actor(user) is None and sub.uploads:
+        # Nothing of an unconfirmed address is stored but its question: files come after.
+        raise TicketError("Confirm your e-mail address first; then add files to your ticket.",
+                          field="attachments")
     try:
         check(sub.uploads)
     except AttachmentError as exc:
@@ -694,11 +703,26 @@ def autoclose_at(ticket: Ticket) -> dt.datetime | None:
     )
 
 
+def purge_unconfirmed(now: dt.datetime | None = None) -> int:
+    """Delete guests' questions whose address was not confirmed within
+    ``SUPPORT_UNCONFIRMED_DAYS``: nobody answered them, and the address was never proven."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.SUPPORT_UNCONFIRMED_DAYS)
+    stale = Ticket.objects.filter(confirmed=False, requester__isnull=True, created_at__lt=cutoff)
+    count = 0
+    for ticket in stale.iterator():
+        with transaction.atomic():
+            for attachment in ticket.attachments.all():
+                attachment.file.delete(save=False)
+            ticket.delete()
+        count += 1
+    return count
+
+
 def tick(now: dt.datetime | None = None) -> dict[str, int]:
     """The periodic round: close solved tickets whose reopening time is over, and send each
-    service-level warning and breach once."""
+    service-level warning and breach once; delete guests' questions never confirmed."""
     now = now or timezone.now()
-    counts = {"closed": 0, "warnings": 0, "breaches": 0}
+    counts = {"closed": 0, "warnings": 0, "breaches": 0, "purged": purge_unconfirmed(now)}
     for ticket in Ticket.objects.filter(state__in=[SOLVED, UNSOLVED]).select_related("centre__desk"):
         when = autoclose_at(ticket)
         if when is not None and when <= now:
