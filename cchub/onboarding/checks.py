@@ -500,7 +500,12 @@ def zenodo_from_core(document: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 MAX_MEMBERS = 20000
+MAX_UNPACKED = 200 * 1024 * 1024  # bytes of a tar archive walked, at most
 MAX_CODEMETA = 2 * 1024 * 1024
+
+
+def _too_many(name: str) -> str:
+    return f"{name} holds more than {MAX_MEMBERS:,} files; upload codemeta.json itself"
 
 
 def codemeta_from_archive(name: str, data: bytes) -> tuple[bytes | None, str, list[str]]:
@@ -517,7 +522,9 @@ def codemeta_from_archive(name: str, data: bytes) -> tuple[bytes | None, str, li
     try:
         if zipfile.is_zipfile(io.BytesIO(data)):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                infos = archive.infolist()[:MAX_MEMBERS]
+                infos = archive.infolist()
+                if len(infos) > MAX_MEMBERS:
+                    return None, _too_many(name), []
                 sizes = {i.filename: i.file_size for i in infos if not i.is_dir()}
 
                 def read(member: str) -> bytes:
@@ -526,7 +533,18 @@ def codemeta_from_archive(name: str, data: bytes) -> tuple[bytes | None, str, li
 
                 return _pick(sizes, read, readmes, found)
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-            members = {m.name: m for m in tar.getmembers()[:MAX_MEMBERS] if m.isfile()}
+            members = {}
+            # Walk the headers one by one (never getmembers(), which reads them all first):
+            # stop past MAX_MEMBERS files or MAX_UNPACKED bytes, so a small compressed
+            # archive cannot cost minutes of decompression.
+            for count, member in enumerate(tar, start=1):
+                if count > MAX_MEMBERS:
+                    return None, _too_many(name), []
+                if member.offset_data + member.size > MAX_UNPACKED:
+                    return None, (f"{name} unpacks to more than {MAX_UNPACKED // 1048576} MB; "
+                                  "upload codemeta.json itself"), []
+                if member.isfile():
+                    members[member.name] = member
 
             def read_tar(member: str) -> bytes:
                 handle = tar.extractfile(members[member])

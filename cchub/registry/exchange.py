@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from cchub import __version__
 from cchub.lib.models import exportable
+from cchub.lib.tables import bounded_rows
 from cchub.lib.text import csv_cell, from_csv_cell
 from cchub.registry.models import (
     Centre,
@@ -380,6 +381,10 @@ def column_letter(index: int) -> str:
     return letters
 
 
+MAX_TABLE_ROWS = 100_000  # centres a survey table may hold
+MAX_COLUMNS = 200
+
+
 def read_table(name: str, content: bytes) -> list[list[str]]:
     """Rows of a CSV or XLSX file as lists of strings (the header first)."""
     if name.lower().endswith(".xlsx"):
@@ -390,7 +395,9 @@ def read_table(name: str, content: bytes) -> list[list[str]]:
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise ValueError(f"not a readable XLSX workbook ({exc.__class__.__name__})") from exc
         sheet = book.worksheets[0]
-        return [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = bounded_rows(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), name,
+                            max_rows=MAX_TABLE_ROWS, max_columns=MAX_COLUMNS)
+        return [[_xlsx_cell(v) for v in row] for row in rows]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -399,7 +406,12 @@ def read_table(name: str, content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    return [[from_csv_cell(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
+    try:
+        rows = bounded_rows(reader, name, max_rows=MAX_TABLE_ROWS, max_columns=MAX_COLUMNS)
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num}: not valid CSV ({exc})") from exc
+    return [[from_csv_cell(str(cell)) for cell in row] for row in rows]
 
 
 def _xlsx_cell(value: Any) -> str:

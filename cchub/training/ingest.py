@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from cchub.lib.countries import COUNTRIES
 from cchub.lib.fetch import FetchError, Limits
 from cchub.lib.fetch import fetch as guarded_fetch
+from cchub.lib.tables import TableTooLarge, bounded_rows
 from cchub.lib.text import clean_text, unique_slug
 from cchub.lib.validators import is_http_url
 from cchub.registry.models import COMPETENCES, Centre
@@ -36,6 +37,10 @@ from cchub.training.models import LEVELS, MODES, Event, Material, Source
 from cchub.vocab.models import Concept
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 10_000  # records a CSV/XLSX source may hold
+MAX_COLUMNS = 100
+MAX_CELL = 100_000  # characters
+REPORT_LINES = 200  # lines of each kind kept in a stored report
 SPDX = {
     "CC-BY-4.0",
     "CC-BY-SA-4.0",
@@ -115,12 +120,22 @@ class Report:
             f"0 rejected."
         )
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """The report; with ``limit``, each list keeps its first ``limit`` lines and says how
+        many more there were (what is stored on a source or as a task's result stays small)."""
+
+        def cut(lines: list[str]) -> list[str]:
+            if limit is None or len(lines) <= limit:
+                return lines
+            return [*lines[:limit], f"… and {len(lines) - limit:,} more"]
+
         return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
+            "added": cut(self.added),
+            "updated": cut(self.updated),
+            "unchanged": cut(self.unchanged),
+            "rejected": cut(self.rejected),
+            "counts": {"added": len(self.added), "updated": len(self.updated),
+                       "unchanged": len(self.unchanged), "rejected": len(self.rejected)},
             "dry_run": self.dry_run,
             "summary": self.summary(),
         }
@@ -178,6 +193,13 @@ class IcalIngestor:
         return records
 
 
+def _bounded(rows: Any, origin: str) -> list[list[Any]]:
+    try:
+        return bounded_rows(rows, origin, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, max_cell=MAX_CELL)
+    except TableTooLarge as exc:
+        raise IngestError(str(exc)) from exc
+
+
 class CsvIngestor:
     REQUIRED = ("title",)
 
@@ -218,14 +240,20 @@ class CsvIngestor:
 
             try:
                 book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+                return _bounded(book.active.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), origin)
+            except IngestError:
+                raise
             except Exception as exc:  # openpyxl raises several kinds for broken files
                 raise IngestError(f"{origin}: not a readable XLSX file ({exc}).") from exc
-            return [list(r) for r in book.active.iter_rows(values_only=True)]
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise IngestError(f"{origin}: a CSV file must be UTF-8.") from exc
-        return list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text), strict=True)  # an unterminated quote is an error
+        try:
+            return _bounded(reader, origin)
+        except csv.Error as exc:
+            raise IngestError(f"{origin}, line {reader.line_num}: not valid CSV ({exc}).") from exc
 
 
 class BioschemasIngestor:
@@ -548,5 +576,6 @@ def run_source(source: Source, dry_run: bool = False) -> Report:
     else:
         report = write(records, source.centre, source, dry_run=dry_run)
     if not dry_run:
-        Source.objects.filter(pk=source.pk).update(last_run_at=timezone.now(), last_report=report.as_dict())
+        Source.objects.filter(pk=source.pk).update(last_run_at=timezone.now(),
+                                                   last_report=report.as_dict(limit=REPORT_LINES))
     return report

@@ -9,10 +9,10 @@ from cchub.training.models import Source
 
 @task()
 def ingest_source(source_id: int, dry_run: bool = False) -> dict[str, object]:
-    from cchub.training.ingest import run_source
+    from cchub.training.ingest import REPORT_LINES, run_source
 
     source = Source.objects.select_related("centre").get(pk=source_id)
-    return run_source(source, dry_run=dry_run).as_dict()
+    return run_source(source, dry_run=dry_run).as_dict(limit=REPORT_LINES)
 
 
 @task()
