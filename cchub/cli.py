@@ -203,10 +203,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from django.core.management import call_command
 
+    from cchub.interop.harvest import reap as reap_harvests
     from cchub.lib import schedule
+    from cchub.lib.jobs import reap_tasks, runner_id
+    from cchub.registry.tasks import reap_imports
 
+    # Work left "running" by a worker that died is marked failed before anything starts.
+    stale = {"tasks": reap_tasks(), "imports": reap_imports(), "harvests": reap_harvests()}
+    if any(stale.values()):
+        print("Marked failed, their worker having stopped: "
+              + ", ".join(f"{n} {what}" for what, n in stale.items() if n), flush=True)
     print("CC Hub worker waiting for background tasks (Ctrl-C to stop)", flush=True)
     extra = ["--batch"] if args.batch else ["--no-reload"]
+    extra += ["--worker-id", runner_id()]
     stop = threading.Event()
     if not args.batch and not args.no_schedule:
         schedule.start(stop)

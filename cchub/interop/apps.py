@@ -15,3 +15,5 @@ class InteropConfig(AppConfig):
         signals.connect()
         # Harvest the sources that are due.
         every(600, "cchub.interop.tasks.harvest_due_sources")
+        # Runs whose worker died are marked failed (cchub.lib.jobs).
+        every(60, "cchub.interop.tasks.reap_stale_harvests")

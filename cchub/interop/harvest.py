@@ -37,6 +37,7 @@ from cchub.interop.xmlrecord import OAI, FormatError, read_cchub, read_dc
 from cchub.lib import watch
 from cchub.lib.api import Refused
 from cchub.lib.fetch import FetchError, Limits, fetch
+from cchub.lib.jobs import is_stale, runner_id
 from cchub.registry.writes import RecordInvalid
 
 Progress = Callable[[Harvest], None]
@@ -473,6 +474,23 @@ def _resumable(source: Source) -> Harvest | None:
     return None
 
 
+def reap(source: Source | None = None) -> int:
+    """Mark failed the runs whose worker died (``cchub.lib.jobs``); each keeps its token, so
+    the next harvest resumes where it stopped."""
+    running = Harvest.objects.filter(state=Harvest.RUNNING)
+    if source is not None:
+        running = running.filter(source=source)
+    count = 0
+    for stale in running:
+        if is_stale(stale.runner, stale.heartbeat_at):
+            Harvest.objects.filter(pk=stale.pk, state=Harvest.RUNNING).update(
+                state=Harvest.FAILED, finished_at=timezone.now(),
+                error="The worker running this harvest stopped (killed or crashed); "
+                      "harvest again to resume where it stopped.")
+            count += 1
+    return count
+
+
 def start(source: Source, *, full: bool = False, user: Any = None) -> Harvest:
     """A queued run of ``source`` (resuming the last failed one's position unless ``full``)."""
     run = Harvest(source=source, state=Harvest.QUEUED, full=full, started_by=user)
@@ -491,6 +509,7 @@ def run(harvest: Harvest, progress: Progress | None = None) -> Harvest:
     token that follows it."""
     source = harvest.source
     harvest.state, harvest.started_at, harvest.error = Harvest.RUNNING, timezone.now(), ""
+    harvest.runner, harvest.heartbeat_at = runner_id(), timezone.now()
     harvest.save()
     resumed = bool(harvest.token)
     _RESOLVED.clear()
@@ -511,6 +530,7 @@ def run(harvest: Harvest, progress: Progress | None = None) -> Harvest:
                     harvest.response_date = page.response_date
                 harvest.token = page.token
                 harvest.pages += 1
+                harvest.heartbeat_at = timezone.now()
                 harvest.save()
             if progress:
                 progress(harvest)

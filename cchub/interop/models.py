@@ -149,6 +149,10 @@ class Harvest(models.Model):
     problems = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Who runs it and when it last made progress (cchub.lib.jobs): a run whose worker died
+    # is marked failed instead of blocking "Harvest now" for ever.
+    runner = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -18,11 +18,19 @@ def harvest_run(harvest_id: int) -> dict[str, object]:
 
 @task()
 def harvest_due_sources() -> int:
-    from cchub.interop.harvest import run, start
+    from cchub.interop.harvest import reap, run, start
 
+    reap()
     started = 0
     for source in Source.objects.filter(enabled=True):
         if source.is_due():
             run(start(source))
             started += 1
     return started
+
+
+@task()
+def reap_stale_harvests() -> int:
+    from cchub.interop.harvest import reap
+
+    return reap()

@@ -66,6 +66,7 @@ def harvest_now(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_network_admin(request.user):
         raise PermissionDenied
     source = get_object_or_404(Source, slug=slug)
+    harvest.reap(source)  # a run whose worker died no longer blocks a new one
     running = source.harvests.filter(state__in=[Harvest.QUEUED, Harvest.RUNNING]).first()
     if running is not None:
         messages.info(request, "A harvest of this source is already under way.")

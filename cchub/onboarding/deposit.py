@@ -18,8 +18,10 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from cchub.lib.fetch import FetchError, Limits, Response, request
+from cchub.lib.jobs import is_stale, runner_id
 from cchub.lib.sealed import Unreadable, seal, unseal
 from cchub.onboarding import checks, workflow
 from cchub.onboarding.models import APPROVED, DEPOSITED, Deposit, DepositTarget, Event, Output
@@ -31,6 +33,9 @@ RESOURCE_TYPES = {
     "training": "lesson",
     "service": "other",
 }
+
+
+FINISHED = ("submitted", "accepted", "declined")
 
 
 class DepositFailed(Exception):
@@ -196,15 +201,15 @@ def start(output: Output, target: DepositTarget, user: Any) -> Deposit:
             f"{target.name} has no community set; a curator of {target.centre.acronym} sets it.",
             field="target",
         )
-    unfinished = output.deposits.filter(target=target, failed=True).exclude(
-        step__in=["submitted", "accepted"]
-    )
-    deposit = unfinished.first()
+    # Any unfinished deposit to this repository is resumed with its draft: one that failed,
+    # and one whose process died mid-way (killed or crashed) without saying so.
+    deposit = output.deposits.filter(target=target).exclude(step__in=FINISHED).first()
     if deposit is None:
-        deposit = Deposit.objects.create(output=output, target=target, by=user)
-    else:
-        Deposit.objects.filter(pk=deposit.pk).update(failed=False, error="")
-        deposit.refresh_from_db()
+        return Deposit.objects.create(output=output, target=target, by=user)
+    if not deposit.failed and deposit.runner and not is_stale(deposit.runner, deposit.heartbeat_at):
+        raise workflow.Refused(f"A deposit to {target.name} is under way (step: {deposit.step}).", status=409)
+    Deposit.objects.filter(pk=deposit.pk).update(failed=False, error="", runner="")
+    deposit.refresh_from_db()
     return deposit
 
 
@@ -212,6 +217,7 @@ def _step(deposit: Deposit, step: str, note: str, **fields: Any) -> None:
     """Record a completed step (committed on its own)."""
     with transaction.atomic():
         deposit.step = step
+        deposit.heartbeat_at = timezone.now()
         for name, value in fields.items():
             setattr(deposit, name, value)
         deposit.log = [*deposit.log, {"step": step, "note": note}]
@@ -234,6 +240,8 @@ def run(
     and keeps the steps done, and the output stays approved."""
     say = progress or (lambda text: None)
     output, target = deposit.output, deposit.target
+    Deposit.objects.filter(pk=deposit.pk).update(runner=runner_id(), heartbeat_at=timezone.now())
+    deposit.runner = runner_id()
     try:
         client = Client(target, sleep)
         files = list(output.files.all())
