@@ -18,6 +18,8 @@
     cchub support-round                                   (SLA warnings, auto-close, once)
     cchub mail-in < message.eml                           (thread one e-mail reply into its ticket)
     cchub mail-server [--host 127.0.0.1] [--port 2525]    (receive e-mail replies over SMTP)
+    cchub privacy export PERSON [--output FILE]           (what the hub holds about them, as JSON)
+    cchub privacy erase PERSON --yes                      (erase or anonymise it; PERSON: e-mail or user name)
     cchub manage ARGS...                                  (any Django management command)
 """
 
@@ -420,6 +422,31 @@ def cmd_onboarding_target(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy(args: argparse.Namespace) -> int:
+    import json
+
+    from cchub import privacy
+
+    person = privacy.find(args.person)
+    if person.user is None and not person.email:
+        print(f"No account is called {args.person!r}; give an e-mail address for a guest.", file=sys.stderr)
+        return 2
+    if args.action == "export":
+        text = json.dumps(privacy.export(person), indent=1, ensure_ascii=False)
+        if args.output:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+            print(f"Written to {args.output}")
+        else:
+            print(text)
+        return 0
+    if not args.yes:
+        print("Erasure cannot be undone: add --yes to erase this person's data.", file=sys.stderr)
+        return 2
+    counts = privacy.erase(person)
+    print("Erased: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
 def cmd_support_round(args: argparse.Namespace) -> int:
     from cchub.support.workflow import tick
 
@@ -519,6 +546,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["html", "pdf", "csv"], default="html")
     p.add_argument("--output", help="file to write (default: cchub-landscape-FROM-TO.EXT)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("privacy", help="GDPR: export or erase what the hub holds about a person")
+    p.add_argument("action", choices=["export", "erase"])
+    p.add_argument("person", help="an e-mail address or a user name")
+    p.add_argument("--output", help="file for the export (default: standard output)")
+    p.add_argument("--yes", action="store_true", help="confirm the erasure")
+    p.set_defaults(func=cmd_privacy)
     sub.add_parser("support-round", help="send SLA warnings and close solved tickets now"
                    ).set_defaults(func=cmd_support_round)
     sub.add_parser("mail-in", help="take one e-mail reply on standard input (for an MTA pipe)"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from cchub import privacy_views
 from cchub.api import api
 from cchub.lib.errors import api_not_found
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("api/<path:rest>", api_not_found),
+    path("accounts/my-data.json", privacy_views.my_data, name="my-data"),
+    path("accounts/erase/", privacy_views.erase_me, name="erase-me"),
     path("accounts/", include("cchub.accounts.urls")),
     path("vocabularies/", include("cchub.vocab.urls")),
     path("glossary/", include("cchub.vocab.glossary_urls")),

@@ -122,7 +122,7 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
     requester_name = models.CharField(max_length=200, blank=True)
-    requester_email = models.EmailField()
+    requester_email = models.EmailField(blank=True)  # blank once the person was erased
     confirmed = models.BooleanField(default=True, help_text="A guest confirmed the address")
     key = models.CharField(max_length=40, unique=True, default=new_key, editable=False)
     state = models.CharField(max_length=12, choices=STATES, default=NEW)
