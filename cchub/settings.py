@@ -16,6 +16,12 @@ CCHUB_SUPPORT_ADDRESS address that receives replies: support+TOKEN@domain (defau
                       support@cchub.localhost); point its mail at `cchub mail-server`
 CCHUB_SUPPORT_AUTOCLOSE_DAYS  working days after which solved tickets close (default 10)
 CCHUB_SUPPORT_MAX_ATTACHMENT_MB  largest attachment (default 5)
+CCHUB_LOGIN_FAILURES / CCHUB_LOGIN_COOLOFF_MINUTES  sign-in lockout (5, 15); CCHUB_LOGIN_THROTTLE=0 off
+CCHUB_SUPPORT_RATE_GUEST_IP / _GUEST_EMAIL / _USER  new questions allowed (10/h, 5/h, 30/h)
+CCHUB_SUPPORT_UNCONFIRMED_DAYS  unconfirmed guest questions are deleted after (default 7)
+CCHUB_REDIS_URL       shared cache for the rate limits (several processes)
+CCHUB_HSTS_SECONDS    Strict-Transport-Security in production (default one year)
+See docs/security.md.
 """
 
 from __future__ import annotations
