@@ -2,21 +2,72 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cchub.interop.api import router as eosc_router
-from cchub.lib.api import ApiError, Refused, TextParser, error_response
+from cchub.lib import openapi
+from cchub.lib.api import MAX_PAGE, MAX_PAGE_SIZE, ApiError, Refused, TextParser, error_response
 from cchub.onboarding.api import router as onboarding_router
+from cchub.onboarding.checks import KINDS
 from cchub.registry.api import router as registry_router
 from cchub.search.api import router as search_router
+from cchub.search.index import TYPES
+from cchub.search.query import MAX_QUERY
 from cchub.support.api import router as support_router
+from cchub.support.models import PRIORITIES
+from cchub.support.workflow import MAX_BODY, MAX_SUBJECT
 from cchub.training.api import router as training_router
+from cchub.vocab import skos
 from cchub.vocab.glossary_api import router as glossary_router
 
-api = NinjaAPI(
+CRUD = ("centres", "clusters", "competences", "contacts", "offers", "organisations", "services")
+PAGING = {"page": {"minimum": 1, "maximum": MAX_PAGE}, "page_size": {"minimum": 1, "maximum": MAX_PAGE_SIZE}}
+NON_EMPTY = {"minLength": 1, "pattern": r"\S"}
+
+
+def responses() -> dict[str, dict[str, Any]]:
+    """What only some operations answer, and the bounds and choices they check
+    (cchub.lib.openapi adds what every kind of operation answers)."""
+    return {
+        **{f"POST /{name}": {"ok": [201]} for name in CRUD},
+        **{f"GET /{name}": {"codes": [304]} for name in CRUD},
+        **{f"GET /{name}/{{ref}}": {"codes": [304]} for name in CRUD},
+        **{f"PUT /{name}/{{ref}}": {"codes": [412, 428]} for name in CRUD},
+        **{f"PATCH /{name}/{{ref}}": {"codes": [412, 428]} for name in CRUD},
+        **{f"DELETE /{name}/{{ref}}": {"ok": [204], "codes": [412, 428]} for name in CRUD},
+        "GET /search": {"params": {
+            "page": {"minimum": 1, "maximum": 500}, "page_size": {"minimum": 1, "maximum": 100},
+            "type": {"enum": sorted(TYPES)}, "sort": {"enum": ["relevance", "date"]},
+            "q": {"maxLength": MAX_QUERY}}},
+        "POST /glossary/terms": {"ok": [201]},
+        "GET /glossary/skos": {"media": ["text/turtle", "application/ld+json", "application/rdf+xml"],
+                               "params": {"format": {"enum": sorted(skos.FORMATS)}}},
+        "POST /support/tickets": {"ok": [201], "codes": [429], "body": {
+            "subject": {**NON_EMPTY, "maxLength": MAX_SUBJECT}, "body": {**NON_EMPTY, "maxLength": MAX_BODY},
+            "priority": {"enum": [p for p, _ in PRIORITIES]}}},
+        "POST /support/route": {"body": {"subject": {**NON_EMPTY, "maxLength": MAX_SUBJECT}}},
+        "POST /training/records": {"ok": [200, 201]},
+        "POST /training/sources": {"ok": [201]},
+        "POST /training/sources/{pk}/run": {"ok": [202]},
+        "GET /training/calendar.ics": {"media": ["text/calendar"]},
+        "POST /onboarding/check": {"body": {"kind": {"enum": [k for k, _ in KINDS]}}},
+        "POST /onboarding/outputs/{pk}/comments": {"ok": [201]},
+    }
+
+
+class HubAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return openapi.document(dict(schema), responses(), prefix="/api/v1", params=PAGING)
+
+
+api = HubAPI(
     title="CC Hub API",
     version="1",
     description=(

@@ -16,6 +16,7 @@ from ninja.parser import Parser
 from pydantic import ConfigDict
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # past it an offset no longer fits the databases' integers
 
 
 class Refused(Exception):
@@ -94,8 +95,9 @@ def paginate(
     request: HttpRequest, qs: QuerySet[Any], page: int, page_size: int,
     serialize: Callable[[Any], dict[str, Any]],
 ) -> dict[str, Any]:
-    if page < 1:
-        raise ApiError(400, "page must be 1 or more", [{"field": "page", "message": "must be ≥ 1"}])
+    if not 1 <= page <= MAX_PAGE:
+        raise ApiError(400, f"page must be between 1 and {MAX_PAGE}",
+                       [{"field": "page", "message": f"must be 1–{MAX_PAGE}"}])
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ApiError(400, f"page_size must be between 1 and {MAX_PAGE_SIZE}",
                        [{"field": "page_size", "message": f"must be 1–{MAX_PAGE_SIZE}"}])

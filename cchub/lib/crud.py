@@ -85,7 +85,8 @@ def add_crud(router: Router, res: Resource) -> None:
     Filters = res.filters
     Payload = res.schema
 
-    @router.get(f"/{res.name}", summary=f"List {plural}", tags=[res.name], auth=None)
+    @router.get(f"/{res.name}",
+                operation_id=f"{res.name}_list", summary=f"List {plural}", tags=[res.name], auth=None)
     def list_records(request: HttpRequest, filters: Query[Filters], page: int = 1,  # type: ignore[valid-type]
                      page_size: int = 50) -> HttpResponse:
         user = optional_user(request)
@@ -93,13 +94,16 @@ def add_crud(router: Router, res: Resource) -> None:
         payload = paginate(request, qs, page, page_size, lambda o: res.serialize(o, user))
         return conditional(request, payload, body_etag(payload))
 
-    @router.get(f"/{res.name}/{{ref}}", summary=f"Read one {label}", tags=[res.name], auth=None)
+    @router.get(f"/{res.name}/{{ref}}",
+                operation_id=f"{res.name}_read", summary=f"Read one {label}", tags=[res.name], auth=None)
     def read_record(request: HttpRequest, ref: str) -> HttpResponse:
         user = optional_user(request)
         obj = _get(res, user, ref)
         return conditional(request, res.serialize(obj, user), obj.etag)
 
-    @router.post(f"/{res.name}", summary=f"Create a {label}", tags=[res.name], auth=token_auth)
+    @router.post(f"/{res.name}",
+                 operation_id=f"{res.name}_create", summary=f"Create a {label}", tags=[res.name],
+                 auth=token_auth)
     def create_record(request: HttpRequest, payload: Payload) -> HttpResponse:  # type: ignore[valid-type]
         data = payload.dict(exclude_unset=True)  # type: ignore[attr-defined]
         if not res.can_create(request.user, data):
@@ -119,17 +123,20 @@ def add_crud(router: Router, res: Resource) -> None:
             obj = _write(res, request, obj, data, partial=partial)
         return json_response(res.serialize(obj, request.user), etag=obj.etag)
 
-    @router.put(f"/{res.name}/{{ref}}", summary=f"Replace a {label}", tags=[res.name],
+    @router.put(f"/{res.name}/{{ref}}",
+                operation_id=f"{res.name}_replace", summary=f"Replace a {label}", tags=[res.name],
                 auth=token_auth)
     def replace_record(request: HttpRequest, ref: str, payload: Payload) -> HttpResponse:  # type: ignore[valid-type]
         return update(request, ref, payload, partial=False)
 
-    @router.patch(f"/{res.name}/{{ref}}", summary=f"Change some fields of a {label}",
+    @router.patch(f"/{res.name}/{{ref}}",
+                operation_id=f"{res.name}_patch", summary=f"Change some fields of a {label}",
                   tags=[res.name], auth=token_auth)
     def patch_record(request: HttpRequest, ref: str, payload: Payload) -> HttpResponse:  # type: ignore[valid-type]
         return update(request, ref, payload, partial=True)
 
-    @router.delete(f"/{res.name}/{{ref}}", summary=f"Delete a {label}", tags=[res.name],
+    @router.delete(f"/{res.name}/{{ref}}",
+                operation_id=f"{res.name}_delete", summary=f"Delete a {label}", tags=[res.name],
                    auth=token_auth)
     def delete_record(request: HttpRequest, ref: str) -> HttpResponse:
         with transaction.atomic():

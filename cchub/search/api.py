@@ -77,5 +77,8 @@ def search_endpoint(request: HttpRequest, params: Query[SearchParams]) -> HttpRe
     try:
         results = run_search(params)
     except QueryError as exc:
-        raise ApiError(400, str(exc)[:300], [{"field": "q", "message": str(exc)[:300]}]) from exc
+        # The error names its parameter when it is about one (page, page_size, sort, type…).
+        first = str(exc).split(" ", 1)[0]
+        field = first if first in KNOWN else ("type" if first == "unknown" and "type" in str(exc) else "q")
+        raise ApiError(400, str(exc)[:300], [{"field": field, "message": str(exc)[:300]}]) from exc
     return json_response(results_payload(results))
