@@ -5,10 +5,13 @@ and body the document describes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +29,17 @@ EXAMPLES = settings(max_examples=6, deadline=None, database=None, derandomize=Tr
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def one_connection() -> Iterator[None]:
+    """The WSGI app is called directly (not through Django's test client, which does the
+    same): it must not close the test's database connection after each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -111,3 +111,17 @@ def test_sign_in_locks_out_guessing(settings: Any) -> None:
     other = Client()
     assert other.post("/accounts/login/", {"username": "bystander", "password": PASSWORD}).status_code == 302
     assert victim.pk and bystander.pk
+
+
+def test_nul_characters_in_addresses_and_forms_never_reach_the_database() -> None:
+    """PostgreSQL refuses NUL in text: it once answered 500 to ``?call=%00``."""
+    client = Client()
+    for path in ("/api/v1/onboarding/projects?call=%00x&cluster=a%00", "/centres/?q=vo%00",
+                 "/search/?q=%00", "/api/v1/centres?q=%00&country=%00", "/glossary/?q=%00"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/api/v1/centres/kit%00").status_code == 400
+    assert client.get("/centres/kit%00/").status_code == 400
+    answer = client.post("/support/", {"subject": "NUL\x00 here", "body": "b\x00", "email": "n@example.org",
+                                       "priority": "less-urgent"})
+    assert answer.status_code == 200
+    assert Ticket.objects.get(requester_email="n@example.org").subject == "NUL here"
