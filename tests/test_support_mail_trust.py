@@ -210,3 +210,21 @@ def test_replies_change_the_state_only_for_those_who_may(
     workflow.reply(ticket, desk["vo"], "Solved, I think.", new_state="solved")
     ticket.refresh_from_db()
     assert ticket.state == "solved"
+
+
+def test_the_reply_form_offers_the_state_only_to_those_who_may_change_it(
+    desk: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = ask(desk, django_capture_on_commit_callbacks)
+    for who, offered in (("triager", False), ("vo", True)):
+        page = Client()
+        page.force_login(desk[who])
+        assert ('name="state"' in page.get(ticket.get_absolute_url()).content.decode()
+                .split('id="reply"', 1)[1].split("</form>", 1)[0]) is offered
+    # A forged state in the triager's reply form changes nothing but adds the reply.
+    triager = Client()
+    triager.force_login(desk["triager"])
+    triager.post(f"/support/tickets/{ticket.pk}/reply/", {"body": "Passing it on.", "public": "on",
+                                                        "state": "closed"})
+    ticket.refresh_from_db()
+    assert ticket.state == "new" and ticket.events.filter(body="Passing it on.").exists()

@@ -102,14 +102,15 @@ class ReplyForm(forms.Form):
     state = forms.ChoiceField(required=False, label="Then set the state to")
     attachments = _attachments()
 
-    def __init__(self, *args: Any, staff: bool = False, **kwargs: Any):
+    def __init__(self, *args: Any, staff: bool = False, sets_state: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if staff:
+        if not staff:
+            del self.fields["public"]
+        if staff and sets_state:
             _choices(
                 self, "state", [("", "keep as it is")] + [s for s in STATES if s[0] not in ("new", "closed")]
             )
-        else:
-            del self.fields["public"]
+        else:  # triagers and invited centres reply without changing the state
             del self.fields["state"]
 
 

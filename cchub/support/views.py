@@ -158,7 +158,7 @@ def _ticket_context(
         "events": [e for e in events if staff or e.public],
         "attachments_before": [a for a in ticket.attachments.all() if a.event_id is None],
         "clocks": sla.clocks(ticket) if ticket.centre_id and staff else [],
-        "reply_form": reply_form or ReplyForm(staff=staff),
+        "reply_form": reply_form or ReplyForm(staff=staff, sets_state=can["state"]),
         "supporters": Supporter.objects.filter(centre=ticket.centre).select_related("user")
         if staff and ticket.centre
         else [],
@@ -185,7 +185,8 @@ def _suggestions(ticket: Ticket) -> list[dict[str, Any]]:
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _visible(request, pk)
     staff = bool(roles(_user(request), ticket, guest_tickets(request)) - {"requester"})
-    form = ReplyForm(request.POST, request.FILES, staff=staff)
+    sets_state = may(_user(request), ticket, "state", guest_tickets(request))
+    form = ReplyForm(request.POST, request.FILES, staff=staff, sets_state=sets_state)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -196,7 +197,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 public=data.get("public", True) if staff else True,
                 uploads=uploads_of(data.get("attachments") or []),
                 guest=guest_tickets(request),
-                new_state=data.get("state", "") if staff else "",
+                new_state=data.get("state", "") if sets_state else "",
             )
         except TicketError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
