@@ -25,7 +25,7 @@ from tests.conftest import token_for
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = settings(max_examples=6, deadline=None, database=None, derandomize=True,
+EXAMPLES = settings(max_examples=3, deadline=None, database=None, derandomize=True,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +45,11 @@ def one_connection() -> Iterator[None]:
 @schema.parametrize()
 @EXAMPLES
 def test_every_operation_anonymous_and_as_administrator(case: Any, admin_user: Any) -> None:
+    """Anonymous for every operation; as an administrator too for those a token opens
+    (writes and private reads; a public read answers the same)."""
     case.call_and_validate(checks=CHECKS)
-    case.call_and_validate(checks=CHECKS, headers={"Authorization": f"Bearer {admin_token(admin_user)}"})
+    if case.method != "GET" or case.operation.definition.raw.get("security"):
+        case.call_and_validate(checks=CHECKS, headers={"Authorization": f"Bearer {admin_token(admin_user)}"})
 
 
 def admin_token(user: Any) -> str:
