@@ -109,3 +109,11 @@ def test_a_guest_is_erased_by_their_address(desk: dict[str, Any], capsys: Any) -
     guest.refresh_from_db()
     assert guest.requester_email == "" and "ana@example.org" not in guest.body and "DMP" in guest.body
     assert cli(["privacy", "export", "nobody-by-that-name"]) == 2
+
+
+def test_the_account_page_offers_both_rights(claire: dict[str, Any]) -> None:
+    browser = Client()
+    browser.force_login(claire["user"])
+    page = browser.get("/accounts/").content.decode()
+    assert "<title>Your account · CC Hub</title>" in page.replace("\n", "")
+    assert page.count('href="/accounts/my-data.json"') == 1 and page.count('href="/accounts/erase/"') == 1
