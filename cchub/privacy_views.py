@@ -18,7 +18,9 @@ from cchub import privacy
 
 
 class EraseForm(forms.Form):
-    password = forms.CharField(widget=forms.PasswordInput, label="Your password",
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"aria-describedby": "id_password_help",
+                                                                 "autocomplete": "current-password"}),
+                               label="Your password",
                                help_text="To confirm that it is you; erasure cannot be undone.")
     confirm = forms.BooleanField(label="Erase my account and my personal data")
 
