@@ -117,3 +117,17 @@ def test_the_account_page_offers_both_rights(claire: dict[str, Any]) -> None:
     page = browser.get("/accounts/").content.decode()
     assert "<title>Your account · CC Hub</title>" in page.replace("\n", "")
     assert page.count('href="/accounts/my-data.json"') == 1 and page.count('href="/accounts/erase/"') == 1
+
+
+def test_erasing_a_person_leaves_other_peoples_history_alone(admin_user: Any, capsys: Any) -> None:
+    """A user name that is a common word ("fair"), or a one-word name, is taken out of the
+    person's own questions, never out of everyone's history."""
+    person = make_user("fair")
+    person.first_name = "Ada"
+    person.save()
+    centre = Centre.objects.get(slug="kit")
+    apply(centre, {"description": centre.description + "\n\nFAIR data stewardship by Ada."}, admin_user,
+          partial=True)
+    assert cli(["privacy", "erase", "fair", "--yes"]) == 0
+    change = Change.objects.filter(object_id=str(centre.pk), action="update").latest("at")
+    assert "FAIR data stewardship by Ada." in json.dumps(change.changes)

@@ -20,13 +20,15 @@ def export(person: Person) -> dict[str, Any]:
 
 def erase(person: Person) -> dict[str, int]:
     scrubbed = 0
-    needles = [x.lower() for x in person.identifiers]
+    # Other people's records are in history too: only addresses and full names are taken out.
+    needles = [x.lower() for x in person.identifiers(broad=False)]
     for change in Change.objects.all().iterator():
         text = f"{change.object_repr}\n{change.note}\n{change.changes}".lower()
         if not any(n in text for n in needles):
             continue
         Change.objects.filter(pk=change.pk).update(
-            object_repr=person.scrub(change.object_repr), note=person.scrub(change.note),
-            changes=person.scrub_value(change.changes))
+            object_repr=person.scrub(change.object_repr, broad=False),
+            note=person.scrub(change.note, broad=False),
+            changes=person.scrub_value(change.changes, broad=False))
         scrubbed += 1
     return {"history entries scrubbed": scrubbed}

@@ -17,27 +17,32 @@ class Person:
     user: Any = None
     extra_names: list[str] = field(default_factory=list)  # names seen on their tickets
 
-    @property
-    def identifiers(self) -> list[str]:
+    def identifiers(self, broad: bool = True) -> list[str]:
         """What identifies the person in free text: the address, the account's name and user
-        name, and the names they gave (longest first, so a full name goes before a part)."""
+        name, and the names they gave (longest first, so a full name goes before a part).
+        Narrow (``broad=False``, for texts that are not theirs, such as history): only
+        addresses and names of two words or more, so that a one-word name or a user name
+        such as "data" does not take a common word out of other people's records."""
         found = [self.email, *self.extra_names]
         if self.user is not None:
             found += [self.user.get_full_name(), self.user.get_username(), self.user.email]
-        return sorted({x.strip() for x in found if x and len(x.strip()) >= 3}, key=len, reverse=True)
+        values = {x.strip() for x in found if x and len(x.strip()) >= 3}
+        if not broad:
+            values = {x for x in values if "@" in x or " " in x}
+        return sorted(values, key=len, reverse=True)
 
-    def scrub(self, text: str) -> str:
+    def scrub(self, text: str, broad: bool = True) -> str:
         """``text`` with every identifier of the person replaced by ``[removed]``."""
-        for value in self.identifiers:
+        for value in self.identifiers(broad):
             text = re.sub(re.escape(value), REMOVED, text, flags=re.IGNORECASE)
         return text
 
-    def scrub_value(self, value: Any) -> Any:
+    def scrub_value(self, value: Any, broad: bool = True) -> Any:
         """The same for JSON-shaped values (history diffs)."""
         if isinstance(value, str):
-            return self.scrub(value)
+            return self.scrub(value, broad)
         if isinstance(value, list):
-            return [self.scrub_value(v) for v in value]
+            return [self.scrub_value(v, broad) for v in value]
         if isinstance(value, dict):
-            return {k: self.scrub_value(v) for k, v in value.items()}
+            return {k: self.scrub_value(v, broad) for k, v in value.items()}
         return value
