@@ -43,6 +43,8 @@ SUBJECTS = {
 REQUESTER_EVENTS = frozenset({"confirm", "received", "reply", "state"})
 REQUESTER, SHARED = "r", "a"
 TOKEN_LENGTH = 24
+
+
 def mail_token(ticket_id: int, who: str, address: str) -> str:
     """The secret of one recipient's reply address on one ticket: it binds the ticket, the
     recipient's role in the thread (``r`` the requester, ``u<id>`` a user) and their address,
