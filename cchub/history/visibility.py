@@ -81,3 +81,8 @@ def prepare(changes: Any, reveal: bool = False) -> list[Change]:
         change.shown_note = note(change, reveal)  # type: ignore[attr-defined]
         ready.append(change)
     return ready
+
+
+def latest(changes: QuerySet[Change], reveal: bool, limit: int) -> list[Change]:
+    """The newest ``limit`` changes the viewer may see, ready to show."""
+    return prepare(visible(changes, reveal)[:limit], reveal)

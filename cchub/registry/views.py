@@ -90,8 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
     for countries in centres.values_list("countries", flat=True):
         by_country.update(countries)
     reveal = is_network_admin(request.user)
-    changes = visibility.prepare(
-        visibility.visible(Change.objects.select_related("user", "content_type"), reveal)[:12], reveal)
+    changes = visibility.latest(Change.objects.select_related("user", "content_type"), reveal, 12)
     return render(request, "registry/home.html", {
         "clusters": clusters,
         "by_kind": by_kind,
@@ -218,9 +217,8 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "groups": _grouped_offers(centre),
         "services": centre.services.prefetch_related("categories").all(),
         "contacts": contacts,
-        "changes": visibility.prepare(visibility.visible(
-            Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type"),
-            editable)[:8], editable),
+        "changes": visibility.latest(
+            Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type"), editable, 8),
         "editable": editable,
         "countries": [(c, country_name(c)) for c in centre.countries],
         "jsonld": jsonld.embed(jsonld.centre_jsonld(centre)) if centre.is_public else "",
@@ -413,12 +411,11 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     fmt = jsonld.wanted(request)
     if fmt:
         return jsonld.respond(jsonld.service_jsonld(service), fmt)
+    editable = can_edit(request.user, service)
     response = render(request, "registry/service_detail.html", {
-        "service": service, "editable": can_edit(request.user, service),
+        "service": service, "editable": editable,
         "jsonld": jsonld.embed(jsonld.service_jsonld(service)),
-        "changes": visibility.prepare(
-            visibility.visible(history_for(service), can_edit(request.user, service))[:10],
-            can_edit(request.user, service)),
+        "changes": visibility.latest(history_for(service), editable, 10),
         "offers": service.evidence_for.select_related("centre", "competence"),
     })
     response["Vary"] = "Accept, Cookie"
