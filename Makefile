@@ -45,9 +45,12 @@ test: $(VENV)/.installed-test
 test-sqlite: $(VENV)/.installed-test
 	$(BIN)/pytest
 
+# Style, types, and the layers of docs/architecture.md (import-linter's contracts in
+# pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy cchub
+	$(BIN)/lint-imports
 
 screenshot:
 	bash docs/screenshots.sh http://$(HOST):$(PORT)

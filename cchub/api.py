@@ -9,6 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from cchub.glossary import skos
+from cchub.glossary.api import router as glossary_router
 from cchub.interop.api import router as eosc_router
 from cchub.lib import openapi
 from cchub.lib.api import MAX_PAGE, MAX_PAGE_SIZE, ApiError, Refused, TextParser, error_response
@@ -22,8 +24,6 @@ from cchub.support.api import router as support_router
 from cchub.support.models import PRIORITIES
 from cchub.support.workflow import MAX_BODY, MAX_SUBJECT
 from cchub.training.api import router as training_router
-from cchub.vocab import skos
-from cchub.vocab.glossary_api import router as glossary_router
 
 CRUD = ("centres", "clusters", "competences", "contacts", "offers", "organisations", "services")
 PAGING = {"page": {"minimum": 1, "maximum": MAX_PAGE}, "page_size": {"minimum": 1, "maximum": MAX_PAGE_SIZE}}

@@ -80,7 +80,7 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
         return 1
     counts = load_helpdesk()
     print("Demo helpdesk: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    from cchub.vocab.loading import load_glossary
+    from cchub.glossary.demo import load_glossary
 
     glossary = load_glossary()
     print(f"Demo glossary: {glossary['terms']} terms, {glossary['variants']} cluster definitions")
@@ -96,7 +96,7 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_import(args: argparse.Namespace) -> int:
-    from cchub.vocab.skos import import_skos
+    from cchub.glossary.skos import import_skos
 
     path = Path(args.file)
     if not path.is_file():
@@ -171,9 +171,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from cchub.search.index import TYPES, load_types, rebuild
+    from cchub.search.index import TYPES, rebuild
 
-    load_types()
     unknown = [t for t in args.type if t not in TYPES]
     if unknown:
         print(f"Unknown type(s): {', '.join(unknown)}; known: {', '.join(TYPES)}", file=sys.stderr)

@@ -20,12 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cchub.accounts import personal as accounts
+from cchub.glossary import personal as glossary
 from cchub.history import personal as history
 from cchub.lib.personal import Person
 from cchub.onboarding import personal as onboarding
 from cchub.registry import personal as registry
 from cchub.support import personal as support
-from cchub.vocab import personal as glossary
 
 # In erasure order: history last, so that it scrubs every name the others found.
 PARTS = (("support", support), ("registry", registry), ("glossary", glossary),

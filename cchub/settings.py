@@ -88,13 +88,15 @@ INSTALLED_APPS = [
     "cchub.accounts",
     "cchub.history",
     "cchub.vocab",
-    "cchub.registry",
     "cchub.search",
+    "cchub.registry",
+    "cchub.glossary",
     "cchub.support",
     "cchub.training",
+    "cchub.onboarding",
     "cchub.interop",
     "cchub.landscape",
-    "cchub.onboarding",
+    "cchub.wiring",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +144,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cchub.lib.context.site",
+                "cchub.accounts.context.site",
             ],
             "builtins": ["cchub.lib.templatetags.safety"],
         },

@@ -34,10 +34,10 @@ def conformance(g: Graph) -> tuple[bool, str]:
 
 
 def test_the_catalogue_validates_against_the_dcat_ap_shapes(db: Any) -> None:
+    from cchub.glossary.demo import load_glossary
     from cchub.registry.releases import publish_release
     from cchub.support.demo import load as load_helpdesk
     from cchub.training.demo import load as load_training
-    from cchub.vocab.loading import load_glossary
 
     load_glossary()
     load_training()

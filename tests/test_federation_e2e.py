@@ -37,7 +37,7 @@ import json
 from cchub.interop.models import Harvest, HarvestedRecord
 from cchub.registry.models import Centre, Service
 from cchub.training.models import Event, Material
-from cchub.vocab.models import Term
+from cchub.glossary.models import Term
 print(json.dumps({
     "linked": {r.identifier: r.checksum for r in HarvestedRecord.objects.filter(state="linked")},
     "states": sorted({r.state for r in HarvestedRecord.objects.all()}),
@@ -50,8 +50,8 @@ print(json.dumps({
 """
 CHANGE_A = """
 from cchub.registry.models import Centre, Service
-from cchub.registry.writes import apply, delete
-from cchub.vocab.models import Term
+from cchub.records.writes import apply, delete
+from cchub.glossary.models import Term
 apply(Centre.objects.get(slug="kit"), {"name": "KIT, renamed on hub A"}, None, partial=True)
 delete(Service.objects.get(slug="reana"), None)
 apply(Centre(), {"acronym": "NEW-CC", "name": "A centre made on hub A", "kind": "national",

@@ -11,9 +11,9 @@ from django.test import Client
 from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
 
-from cchub.vocab import glossary, skos
-from cchub.vocab.loading import load_glossary
-from cchub.vocab.models import Term
+from cchub.glossary import skos, workflow
+from cchub.glossary.demo import load_glossary
+from cchub.glossary.models import Term
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -88,44 +88,44 @@ def test_translations_and_competing_definitions_are_shown(terms: dict[str, int])
 
 def test_workflow_from_proposal_to_deprecation(terms: dict[str, int], admin_user: Any) -> None:
     proposer, reviewer, outsider = make_user("proposer"), make_user("reviewer"), make_user("outsider")
-    reviewer.groups.add(Group.objects.get(name=glossary.REVIEWER_GROUP))
-    term = glossary.propose(
+    reviewer.groups.add(Group.objects.get(name=workflow.REVIEWER_GROUP))
+    term = workflow.propose(
         proposer,
         {"pref_label": "Data lakehouse", "definition": "A data lake with tables.", "acronyms": "DLH"},
     )
     assert term.status == Term.PROPOSED and term.acronyms == ["DLH"]
     assert Client().get(term.get_absolute_url()).status_code == 404  # not public yet
-    with pytest.raises(glossary.GlossaryError):
-        glossary.edit(outsider, term, {"definition": "mine"})
-    with pytest.raises(glossary.GlossaryError) as exc:
-        glossary.submit(proposer, term, ["nobody-by-that-name"])
+    with pytest.raises(workflow.GlossaryError):
+        workflow.edit(outsider, term, {"definition": "mine"})
+    with pytest.raises(workflow.GlossaryError) as exc:
+        workflow.submit(proposer, term, ["nobody-by-that-name"])
     assert exc.value.field == "reviewers"
-    glossary.submit(proposer, term, ["reviewer"])
-    with pytest.raises(glossary.GlossaryError):
-        glossary.decide(outsider, term, True, "looks fine")
-    with pytest.raises(glossary.GlossaryError) as exc:
-        glossary.decide(reviewer, term, True, "  ")
+    workflow.submit(proposer, term, ["reviewer"])
+    with pytest.raises(workflow.GlossaryError):
+        workflow.decide(outsider, term, True, "looks fine")
+    with pytest.raises(workflow.GlossaryError) as exc:
+        workflow.decide(reviewer, term, True, "  ")
     assert exc.value.field == "decision"
-    glossary.decide(reviewer, term, False, "Define 'tables' more precisely.")
+    workflow.decide(reviewer, term, False, "Define 'tables' more precisely.")
     assert term.status == Term.PROPOSED and term.comments.filter(action="sent back").exists()
-    glossary.edit(proposer, term, {"definition": "A data lake that also offers transactional tables."})
-    glossary.submit(proposer, term, [])
-    glossary.decide(reviewer, term, True, "Clear now.")
+    workflow.edit(proposer, term, {"definition": "A data lake that also offers transactional tables."})
+    workflow.submit(proposer, term, [])
+    workflow.decide(reviewer, term, True, "Clear now.")
     term.refresh_from_db()
     assert term.status == Term.APPROVED and term.decided_by == reviewer and term.decision == "Clear now."
     assert Client().get(term.get_absolute_url()).status_code == 200
-    with pytest.raises(glossary.GlossaryError):
-        glossary.deprecate(reviewer, term, "data-lake", "merged")  # reviewers do not deprecate
-    with pytest.raises(glossary.GlossaryError) as exc:
-        glossary.deprecate(admin_user, term, "no-such-term", "merged")
+    with pytest.raises(workflow.GlossaryError):
+        workflow.deprecate(reviewer, term, "data-lake", "merged")  # reviewers do not deprecate
+    with pytest.raises(workflow.GlossaryError) as exc:
+        workflow.deprecate(admin_user, term, "no-such-term", "merged")
     assert exc.value.field == "replaced_by"
-    glossary.deprecate(admin_user, term, "data-lake", "Merged into data lake.")
+    workflow.deprecate(admin_user, term, "data-lake", "Merged into data lake.")
     term.refresh_from_db()
     assert term.status == Term.DEPRECATED and term.replaced_by.slug == "data-lake"
     g = Graph().parse(data=skos.serialise(skos.graph(), "turtle"), format="turtle")
     assert (None, None, None) in g and "isReplacedBy" in skos.serialise(skos.graph(), "turtle").decode()
-    with pytest.raises(glossary.GlossaryError) as exc:
-        glossary.decide(reviewer, term, True, "again")
+    with pytest.raises(workflow.GlossaryError) as exc:
+        workflow.decide(reviewer, term, True, "again")
     assert exc.value.status in (403, 409)
     from cchub.history.recorder import history_for
 
@@ -134,7 +134,7 @@ def test_workflow_from_proposal_to_deprecation(terms: dict[str, int], admin_user
 
 def test_pages_propose_comment_and_decide(terms: dict[str, int]) -> None:
     proposer, reviewer = make_user("proposer"), make_user("reviewer")
-    reviewer.groups.add(Group.objects.get(name=glossary.REVIEWER_GROUP))
+    reviewer.groups.add(Group.objects.get(name=workflow.REVIEWER_GROUP))
     client = login(proposer)
     response = client.post("/glossary/propose/", {"pref_label": "Data spaces", "definition": "Shared data."})
     assert response.status_code == 302
@@ -287,7 +287,7 @@ def test_nobody_reviews_their_own_term_and_reviewers_hold_the_role(terms: dict[s
 
     proposer, stranger = make_user("self-approver"), make_user("stranger")
     reviewer = make_user("true-reviewer")
-    reviewer.groups.add(Group.objects.get(name=glossary.REVIEWER_GROUP))
+    reviewer.groups.add(Group.objects.get(name=workflow.REVIEWER_GROUP))
     api = Api(token_for(proposer))
     slug = api.send("post", "/api/v1/glossary/terms",
                     {"pref_label": "Zebra data", "definition": "Striped data."}).json()["slug"]
@@ -300,14 +300,14 @@ def test_nobody_reviews_their_own_term_and_reviewers_hold_the_role(terms: dict[s
     assert Term.objects.get(slug=slug).status == Term.IN_REVIEW
     # Even an editor may not approve a term they proposed themselves.
     editor = make_user("editor-proposer")
-    editor.groups.add(Group.objects.get(name=glossary.EDITOR_GROUP))
-    own = glossary.propose(editor, {"pref_label": "Own term", "definition": "Mine."})
-    glossary.submit(editor, own, ["true-reviewer"])
-    with pytest.raises(glossary.GlossaryError) as refused_editor:
-        glossary.decide(editor, own, True, "fine by me")
+    editor.groups.add(Group.objects.get(name=workflow.EDITOR_GROUP))
+    own = workflow.propose(editor, {"pref_label": "Own term", "definition": "Mine."})
+    workflow.submit(editor, own, ["true-reviewer"])
+    with pytest.raises(workflow.GlossaryError) as refused_editor:
+        workflow.decide(editor, own, True, "fine by me")
     assert refused_editor.value.status == 403
-    assert not glossary.may_review(stranger, Term.objects.get(slug=slug))
-    glossary.decide(reviewer, Term.objects.get(slug=slug), True, "Adopted.")
+    assert not workflow.may_review(stranger, Term.objects.get(slug=slug))
+    workflow.decide(reviewer, Term.objects.get(slug=slug), True, "Adopted.")
     assert Term.objects.get(slug=slug).status == Term.APPROVED
 
 
@@ -316,5 +316,5 @@ def test_role_groups_exist_after_migrate() -> None:
     from cchub.onboarding.workflow import CURATOR_GROUP
     from cchub.support.permissions import TRIAGE_GROUP
 
-    names = {ADMIN_GROUP, TRIAGE_GROUP, glossary.EDITOR_GROUP, glossary.REVIEWER_GROUP, CURATOR_GROUP}
+    names = {ADMIN_GROUP, TRIAGE_GROUP, workflow.EDITOR_GROUP, workflow.REVIEWER_GROUP, CURATOR_GROUP}
     assert set(Group.objects.filter(name__in=names).values_list("name", flat=True)) == names

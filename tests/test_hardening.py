@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cchub.records.writes import apply
 from cchub.registry.models import Centre
-from cchub.registry.writes import apply
 from cchub.support.models import Ticket
 from tests.conftest import PASSWORD, Api, make_user, token_for
 

@@ -7,9 +7,9 @@ from django.test import Client
 
 from cchub.cli import main as cli
 from cchub.history.models import Change
+from cchub.records.writes import apply, delete
 from cchub.registry.models import Centre, ContactPoint, Release
 from cchub.registry.releases import ReleaseError, compare, publish_release
-from cchub.registry.writes import apply, delete
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

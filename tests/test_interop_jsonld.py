@@ -88,9 +88,9 @@ def test_every_public_page_embeds_jsonld_and_answers_rdf(db: Any, path: str, kin
 @pytest.fixture
 def whole_demo(db: Any) -> None:
     """The demo's glossary, training catalogue and helpdesk, on top of the network."""
+    from cchub.glossary.demo import load_glossary
     from cchub.support.demo import load as load_helpdesk
     from cchub.training.demo import load as load_training
-    from cchub.vocab.loading import load_glossary
 
     load_glossary()
     load_training()
@@ -98,10 +98,10 @@ def whole_demo(db: Any) -> None:
 
 
 def test_organisations_glossary_terms_training_and_articles(whole_demo: None) -> None:
+    from cchub.glossary.models import Term
     from cchub.registry.models import Organisation
     from cchub.support.models import Article
     from cchub.training.models import Event, Material
-    from cchub.vocab.models import Term
 
     client = Client()
     org = Organisation.objects.exclude(ror_id="").first()
@@ -136,7 +136,7 @@ def test_organisations_glossary_terms_training_and_articles(whole_demo: None) ->
 
 
 def test_drafts_and_proposals_carry_no_jsonld(db: Any, admin_user: Any) -> None:
-    from cchub.vocab.models import Term
+    from cchub.glossary.models import Term
 
     term = Term.objects.create(slug="draft-term", pref_label="Draft term", definition="Not yet.")
     client = Client()

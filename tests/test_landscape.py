@@ -25,8 +25,9 @@ from django.test import Client
 from django.utils import timezone
 
 from cchub.landscape import coverage, gaps, kpis, report
+from cchub.records import watch
+from cchub.records.writes import apply
 from cchub.registry.models import Centre, CompetenceOffer, Service
-from cchub.registry.writes import apply
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -49,11 +50,12 @@ def network(db: Any) -> dict[str, Any]:
     from cchub.training.models import Event
     from cchub.vocab.models import Concept
 
-    Ticket.objects.all().delete()
-    Event.objects.all().delete()
-    Service.objects.all().delete()
-    CompetenceOffer.objects.all().delete()
-    Centre.objects.all().delete()
+    with watch.batch():  # the index and the published items follow once per record
+        Ticket.objects.all().delete()
+        Event.objects.all().delete()
+        Service.objects.all().delete()
+        CompetenceOffer.objects.all().delete()
+        Centre.objects.all().delete()
     made = {}
     for acronym, clusters, countries, status, state in (
         ("AAA", ["escape"], ["IT"], "member", Centre.APPROVED),

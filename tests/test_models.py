@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 
 from cchub.lib.text import render_markdown
 from cchub.lib.validators import validate_orcid, validate_ror
+from cchub.records.writes import RecordInvalid, apply
 from cchub.registry.models import Centre, CompetenceOffer, ContactPoint, Organisation, Service
-from cchub.registry.writes import RecordInvalid, apply
 from cchub.vocab.models import Concept
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from cchub.interop.models import Item
 from cchub.interop.publish import identifier
+from cchub.records.writes import apply, delete
 from cchub.registry.models import Centre, Service
-from cchub.registry.writes import apply, delete
 from tests.oai_schema import problems
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from cchub.records.writes import apply
 from cchub.registry.models import Centre, ContactPoint, ImportJob
-from cchub.registry.writes import apply
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -27,9 +27,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from cchub.history.recorder import tracked
+from cchub.records.writes import apply
 from cchub.registry.models import Centre, ContactPoint
 from cchub.registry.releases import publish_release
-from cchub.registry.writes import apply
 from cchub.support.models import Article
 from tests.conftest import PASSWORD, Api, make_user, token_for
 
@@ -72,10 +72,10 @@ MAX_VARIANTS = 3  # query-string variants crawled per path (facets multiply with
 def _load_whole_demo() -> None:
     """The demo of every part of the hub (helpdesk, glossary, training, onboarding), not only
     the registry the other tests share."""
+    from cchub.glossary.demo import load_glossary
     from cchub.onboarding.demo import load as load_onboarding
     from cchub.support.demo import load as load_helpdesk
     from cchub.training.demo import load as load_training
-    from cchub.vocab.loading import load_glossary
 
     load_helpdesk()
     load_glossary()

@@ -13,13 +13,13 @@ from django.test import Client
 
 from cchub.accounts.models import ApiToken
 from cchub.cli import main as cli
+from cchub.glossary import workflow as glossary
 from cchub.history.models import Change
+from cchub.records.writes import apply
 from cchub.registry.models import Centre, ContactPoint
-from cchub.registry.writes import apply
 from cchub.support import workflow
 from cchub.support.models import InboundMail, Ticket, TicketEvent
 from cchub.support.workflow import Submission
-from cchub.vocab import glossary
 from tests.conftest import PASSWORD, make_user, token_for
 
 pytestmark = pytest.mark.django_db

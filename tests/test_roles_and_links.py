@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cchub.glossary.models import Term
 from cchub.lib.api import Refused
 from cchub.onboarding import workflow as flow
 from cchub.registry.models import Centre, Service
@@ -19,7 +20,6 @@ from cchub.support.models import Article
 from cchub.support.workflow import TicketError
 from cchub.training import ingest
 from cchub.training.models import Event, Material
-from cchub.vocab.models import Term
 from tests.conftest import Api, token_for
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +200,7 @@ def test_the_last_guard_blanks_an_unvalidated_link(bad: str, onboarding: dict[st
 
 
 def test_language_keys_are_checked_and_a_bad_stored_one_breaks_nothing(users: dict[str, Any]) -> None:
-    from cchub.vocab.loading import load_glossary
+    from cchub.glossary.demo import load_glossary
 
     load_glossary()
     api = Api(token_for(users["registered"]))
@@ -239,7 +239,7 @@ def test_record_text_never_breaks_out_of_the_embedded_json_ld(admin_user: Any) -
     import json
     import re
 
-    from cchub.registry.writes import apply
+    from cchub.records.writes import apply
 
     hostile = "Before <!--<script> and </script><b>after</b> & more"
     apply(Centre.objects.get(slug="escape-vo"), {"description": hostile}, admin_user, partial=True)

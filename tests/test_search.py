@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cchub.records.writes import apply, delete
 from cchub.registry.models import Centre, CompetenceOffer, Service
-from cchub.registry.writes import apply, delete
 from cchub.search.index import rebuild
 from cchub.search.models import Document, ZeroResultQuery
 from cchub.search.query import QueryError, parse, search

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from cchub.records.writes import apply
 from cchub.registry.models import Centre
-from cchub.registry.writes import apply
 from cchub.search import semantic
 from cchub.search.index import rebuild
 from cchub.search.models import Document, Vector

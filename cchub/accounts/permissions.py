@@ -1,4 +1,5 @@
-"""Who may do what.
+"""Who is a network administrator. What each role may do with the records of an app is that
+app's own rule (``registry.permissions`` for centres, ``support.permissions`` for tickets…).
 
 Roles:
 - network administrator: a superuser or a member of the "Network administrators" group;
@@ -26,49 +27,3 @@ def is_network_admin(user: Any) -> bool:
         cached = user.groups.filter(name=ADMIN_GROUP).exists()
         user._cchub_is_admin = cached
     return bool(cached)
-
-
-def curated_centre_ids(user: Any) -> set[int]:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return set()
-    cached = getattr(user, "_cchub_curated", None)
-    if cached is None:
-        cached = set(user.curated_centres.values_list("pk", flat=True))
-        user._cchub_curated = cached
-    return set(cached)
-
-
-def owning_centre_ids(obj: Any) -> set[int]:
-    """The centres whose curators may edit ``obj``."""
-    from cchub.registry.models import Centre, CompetenceOffer, ContactPoint, Service
-
-    if isinstance(obj, Centre):
-        return {obj.pk} if obj.pk else set()
-    if isinstance(obj, ContactPoint | CompetenceOffer):
-        return {obj.centre_id}
-    if isinstance(obj, Service):
-        return set(obj.centres.values_list("pk", flat=True)) if obj.pk else set()
-    return set()
-
-
-def can_edit(user: Any, obj: Any) -> bool:
-    """May ``user`` change or delete ``obj``? Nobody may change a harvested record here."""
-    from cchub.registry.writes import harvested_from
-
-    if harvested_from(obj) is not None:
-        return False
-    if is_network_admin(user):
-        return True
-    owners = owning_centre_ids(obj)
-    return bool(owners) and bool(owners & curated_centre_ids(user))
-
-
-def can_create_for_centre(user: Any, centre_id: int | None) -> bool:
-    """May ``user`` create a contact, offer or service belonging to ``centre_id``?"""
-    if is_network_admin(user):
-        return True
-    return centre_id is not None and centre_id in curated_centre_ids(user)
-
-
-def can_propose_centre(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from cchub.accounts.forms import TokenForm
 from cchub.accounts.models import ApiToken
-from cchub.registry.models import Centre
 
 
 class LoginView(auth_views.LoginView):
@@ -27,8 +26,10 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {
         "form": form, "new_key": new_key,
         "tokens": ApiToken.objects.filter(user=request.user.pk),
-        "curated": Centre.objects.filter(curators=request.user.pk),
-        "proposed": Centre.objects.filter(proposed_by=request.user.pk),
+        # The registry's centres through the user's reverse relations (accounts sits below
+        # the registry and does not import it).
+        "curated": request.user.curated_centres.all(),  # type: ignore[union-attr,misc]
+        "proposed": request.user.proposed_centres.all(),  # type: ignore[union-attr,misc]
     })
 
 

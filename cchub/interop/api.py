@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from cchub.accounts.auth import optional_user
-from cchub.accounts.permissions import can_edit
 from cchub.interop import eosc
 from cchub.lib.api import ApiError, json_response
 from cchub.lib.models import exportable
 from cchub.registry.models import Centre, Service
+from cchub.registry.permissions import can_edit
 
 router = Router(tags=["eosc"])
 

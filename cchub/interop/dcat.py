@@ -23,10 +23,10 @@ from django.db.models import Max
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, XSD
 
-from cchub.interop.jsonld import url
+from cchub.glossary import skos
+from cchub.lib.jsonld import url
 from cchub.lib.models import exportable
 from cchub.registry.models import Centre, Cluster, Release, Service
-from cchub.vocab import skos
 from cchub.vocab.models import ConceptScheme
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

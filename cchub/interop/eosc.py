@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cchub.interop.jsonld import url
+from cchub.lib.jsonld import url
 from cchub.registry.models import Centre, ContactPoint, Service
 from cchub.vocab.models import Concept
 

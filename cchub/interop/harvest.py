@@ -34,11 +34,11 @@ from django.utils import timezone
 from cchub.interop import publish
 from cchub.interop.models import Harvest, HarvestedRecord, Source
 from cchub.interop.xmlrecord import OAI, FormatError, read_cchub, read_dc
-from cchub.lib import watch
 from cchub.lib.api import Refused
 from cchub.lib.fetch import FetchError, Limits, fetch
 from cchub.lib.jobs import is_stale, runner_id
-from cchub.registry.writes import RecordInvalid
+from cchub.records import watch
+from cchub.records.writes import RecordInvalid
 
 Progress = Callable[[Harvest], None]
 MAX_PROBLEMS = 500
@@ -349,7 +349,7 @@ def _link(record: HarvestedRecord, obj: Any) -> None:
 def materialise(record: HarvestedRecord, run: Harvest | None = None) -> str:
     """Turn a harvested record into its local record (or a conflict); returns what happened:
     added, updated, conflict, merged, rejected or skipped."""
-    publish.load_kinds()
+
     kind = publish.KINDS.get(record.kind)
     if kind is None or kind.receive is None:
         record.state, record.problem = (

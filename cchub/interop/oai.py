@@ -288,7 +288,7 @@ def _metadata_formats(args: dict[str, str]) -> str:
 
 
 def all_sets() -> dict[str, str]:
-    publish.load_kinds()
+
     sets = dict(publish.SETS)
     sets.update({f"cluster:{k.slug}": f"{k.acronym}: {k.name}" for k in Cluster.objects.all()})
     return sets

@@ -2,8 +2,8 @@
 
 An app describes each kind of record it shares with ``Kind`` — its full record (the
 ``cchub`` format), its Dublin Core view, its sets, which other models' changes change it,
-and how a record of that kind harvested from another hub is written here — and registers
-it from its ``federation.py``. Every change of a watched model re-publishes the affected
+and how a record of that kind harvested from another hub is written here — in
+``interop/kinds/``; ``cchub.wiring`` registers it. Every change of a watched model re-publishes the affected
 records inside the writer's transaction: an ``Item`` whose datestamp moves only when what
 is published changes, and a tombstone when a record is deleted or stops being public.
 
@@ -27,8 +27,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cchub.interop.models import HarvestedRecord, Item, ItemSet, Source
-from cchub.lib import watch
 from cchub.lib.text import slugify, unique_slug
+from cchub.records.derived import Derived
 
 SETS: dict[str, str] = {}  # spec -> name, for ListSets
 
@@ -90,22 +90,9 @@ class Kind:
     remove: Callable[[Any], None] | None = None
 
 
-KINDS: dict[str, Kind] = {}
-
-
 def register(kind: Kind, sets: dict[str, str] | None = None) -> None:
-    KINDS[kind.name] = kind
+    ITEMS.register(kind)
     SETS.update(sets or {})
-
-
-_loaded: list[bool] = []
-
-
-def load_kinds() -> None:
-    """Import every app's federation.py (once) so that its kinds are registered."""
-    if not _loaded:
-        watch.load_modules("federation")
-        _loaded.append(True)
 
 
 def repository_id() -> str:
@@ -127,7 +114,6 @@ def identifier_of(obj: Any) -> str:
 
 
 def kind_of(obj: Any) -> Kind:
-    load_kinds()
     for kind in KINDS.values():
         if isinstance(obj, kind.model):
             return kind
@@ -249,25 +235,6 @@ def publish(kind: Kind, obj: Any, gone: bool = False) -> Item | None:
     return item
 
 
-def _flush(work: dict[Any, Any]) -> None:
-    by_kind: dict[str, list[Any]] = {}
-    for (name, pk), gone in work.items():
-        if gone:
-            withdraw(KINDS[name], pk)
-        else:
-            by_kind.setdefault(name, []).append(pk)
-    for name, pks in by_kind.items():
-        kind = KINDS[name]
-        for start in range(0, len(pks), 500):
-            chunk = pks[start : start + 500]
-            found = {obj.pk: obj for obj in kind.queryset().filter(pk__in=chunk).select_related("origin")}
-            for pk in chunk:
-                if pk in found:
-                    publish(kind, found[pk])
-                else:
-                    withdraw(kind, pk)
-
-
 def withdraw(kind: Kind, pk: Any) -> None:
     """A deleted record: its item becomes a tombstone."""
     now = timezone.now()
@@ -276,32 +243,22 @@ def withdraw(kind: Kind, pk: Any) -> None:
     _restamp_after_commit(ids)
 
 
-def refresh_for(instance: models.Model, deleted: bool = False) -> None:
-    load_kinds()
-    pending = watch.pending("interop", _flush)
-    for kind in KINDS.values():
-        for obj in watch.affected(instance, kind.model, kind.related):
-            gone = deleted and obj is instance
-            if pending is not None:
-                pending[(kind.name, obj.pk)] = pending.get((kind.name, obj.pk), False) or gone
-            elif gone:
-                withdraw(kind, obj.pk)
-            else:
-                publish(kind, obj)
+def _publish(kind: Kind, obj: Any) -> None:
+    publish(kind, obj)
 
 
-def watched_models() -> set[type[models.Model]]:
-    load_kinds()
-    found: set[type[models.Model]] = set()
-    for kind in KINDS.values():
-        found.add(kind.model)
-        found.update(kind.related)
-    return found
+# The published items as a derived view of the records (kept in step as ``cchub.wiring``
+# connects it).
+ITEMS: Derived[Kind] = Derived(
+    "interop", update=_publish, drop=withdraw, prepare=lambda qs: qs.select_related("origin")
+)
+KINDS = ITEMS.plugins
+refresh_for = ITEMS.refresh_for
+watched_models = ITEMS.watched_models
 
 
 def source_changed(source: Source) -> None:
     """Re-publish a source's records (its re-export setting may have changed)."""
-    load_kinds()
     for kind in KINDS.values():
         if any(f.name == "origin" for f in kind.model._meta.get_fields()):
             for obj in kind.queryset().filter(origin=source):
@@ -311,7 +268,6 @@ def source_changed(source: Source) -> None:
 def rebuild(progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Publish every record again (items whose content is unchanged keep their datestamp);
     records that no longer exist become tombstones."""
-    load_kinds()
     counts: dict[str, int] = {}
     for kind in KINDS.values():
         qs = kind.queryset()

@@ -16,11 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from cchub.accounts.permissions import curated_centre_ids, is_network_admin
+from cchub.accounts.permissions import is_network_admin
 from cchub.interop import harvest
 from cchub.interop.models import Harvest, HarvestedRecord, Source
 from cchub.lib.api import Refused
 from cchub.lib.http import is_htmx
+from cchub.registry.permissions import curated_centre_ids
 
 
 def source_list(request: HttpRequest) -> HttpResponse:
@@ -163,9 +164,9 @@ DCAT_ALIASES = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "rdf-xml"}
 
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The DCAT-AP catalogue: RDF to machines (Turtle, JSON-LD, RDF/XML), a page to people."""
+    from cchub.glossary import skos
     from cchub.interop import dcat
-    from cchub.interop.negotiation import negotiate
-    from cchub.vocab import skos
+    from cchub.lib.negotiation import negotiate
 
     wanted = negotiate(request, skos.MEDIA_TYPES, DCAT_ALIASES)
     if wanted == "":

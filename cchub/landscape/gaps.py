@@ -20,10 +20,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
-
 from cchub.landscape.coverage import LEVEL_LABELS, Matrix, live
 from cchub.lib.countries import country_name
+from cchub.search.models import ZeroResultQuery
+from cchub.support import stats
 from cchub.vocab.models import Concept
 
 SUPPLY_WEIGHT = {"expert": 1.0, "hands-on": 1.0, "training": 0.75, "referral": 0.25}
@@ -103,16 +103,8 @@ def _matcher() -> tuple[re.Pattern[str], dict[str, set[str]]]:
 def demand(start: dt.datetime, end: dt.datetime) -> dict[str, Demand]:
     """What was asked for in [start, end), by competence notation (tickets by their stage,
     an area; searches matched to the competences whose labels they name)."""
-    from cchub.search.models import ZeroResultQuery
-    from cchub.support.models import Ticket
-
     found: dict[str, Demand] = {}
-    tickets = (
-        Ticket.objects.filter(created_at__gte=start, created_at__lt=end, stage__isnull=False)
-        .values_list("stage__notation")
-        .annotate(n=Count("id"))
-    )
-    for notation, n in tickets:
+    for notation, n in stats.asked_by_stage(start, end):
         found.setdefault(notation, Demand()).tickets += n
     pattern, names = _matcher()
     queries: Counter[tuple[str, bool]] = Counter()

@@ -6,18 +6,17 @@ thousand tickets."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Func, Q, Value
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from cchub.lib.aggregates import month_key, month_of
 from cchub.lib.countries import country_name
 from cchub.registry.models import Centre, Cluster, Service
+from cchub.support import stats
 
 
 @dataclass
@@ -93,32 +92,6 @@ class Dashboard:
     by_country: dict[str, int] = field(default_factory=dict)
 
 
-def _hours_between(start_field: str, end_field: str) -> Any:
-    """The hours between two stamps of a row, computed by the database."""
-    if connection.vendor == "sqlite":
-        days = Func(F(end_field), function="julianday", output_field=FloatField()) - Func(
-            F(start_field), function="julianday", output_field=FloatField()
-        )
-        return ExpressionWrapper(days * 24, output_field=FloatField())
-    seconds = Func(
-        F(end_field) - F(start_field),
-        template="EXTRACT(EPOCH FROM %(expressions)s)",
-        output_field=FloatField(),
-    )
-    return ExpressionWrapper(seconds / 3600, output_field=FloatField())
-
-
-def median_hours(qs: Any, start_field: str, end_field: str) -> float | None:
-    """The median of the hours between two stamps, over the rows that have both: the
-    database sorts, and only the middle row (or two) comes back."""
-    rows = qs.filter(**{f"{end_field}__isnull": False}).annotate(took=_hours_between(start_field, end_field))
-    n = rows.count()
-    if not n:
-        return None
-    middle = list(rows.order_by("took").values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1])
-    return round(statistics.fmean(middle), 1)
-
-
 def registry(board: Dashboard) -> None:
     public = Centre.objects.public()
     start = board.period.start
@@ -168,7 +141,7 @@ def training(board: Dashboard) -> None:
         .annotate(past=Count("id", filter=Q(end__lt=now)), future=Count("id", filter=Q(end__gte=now)))
     )
     for month, past, future in rows:
-        key = _key(month)
+        key = month_key(month)
         if key in months:
             months[key]["delivered"] += past
             months[key]["planned"] += future
@@ -179,39 +152,10 @@ def _month_keys(p: Period) -> list[str]:
     return [m.strftime("%Y-%m") for m in p.months()]
 
 
-def _key(month: Any) -> str:
-    if isinstance(month, str):
-        return month[:7]
-    return (month.date() if isinstance(month, dt.datetime) else month).strftime("%Y-%m")
-
-
-def month_of(field_name: str) -> Any:
-    """The (UTC) month of a timestamp, computed by the database: SQLite's own strftime (its
-    time-zone aware truncation calls Python for every row), PostgreSQL's date_trunc."""
-    if connection.vendor == "sqlite":
-        return Func(Value("%Y-%m"), F(field_name), function="strftime", output_field=CharField())
-    return TruncMonth(field_name, tzinfo=dt.UTC)
-
-
 def support(board: Dashboard) -> None:
-    from cchub.support.models import Ticket, TicketEvent
-
-    def figures(p: Period) -> dict[str, Any]:
-        opened = Ticket.objects.filter(created_at__gte=p.start, created_at__lt=p.end)
-        events = TicketEvent.objects.filter(created_at__gte=p.start, created_at__lt=p.end)
-        return {
-            "opened": opened.count(),
-            "solved": Ticket.objects.filter(solved_at__gte=p.start, solved_at__lt=p.end).count(),
-            "first_response": median_hours(opened, "created_at", "first_response_at"),
-            "resolution": median_hours(opened, "created_at", "solved_at"),
-            "breaches": events.filter(kind=TicketEvent.SLA, data__state="breached")
-            .values("ticket")
-            .distinct()
-            .count(),
-            "transfers": events.filter(kind=TicketEvent.TRANSFER).count(),
-        }
-
-    now, before = figures(board.period), figures(board.period.previous)
+    now, before = stats.figures(board.period.start, board.period.end), stats.figures(
+        board.period.previous.start, board.period.previous.end
+    )
     board.figures["tickets_opened"] = Figure("Questions asked", now["opened"], before["opened"], better="")
     board.figures["tickets_solved"] = Figure("Questions solved", now["solved"], before["solved"])
     board.figures["first_response"] = Figure(
@@ -231,17 +175,9 @@ def support(board: Dashboard) -> None:
         note="a question handed to a centre better placed",
     )
     months = {m: {"opened": 0, "solved": 0} for m in _month_keys(board.period)}
-    p = board.period
-    for field_name, key in (("created_at", "opened"), ("solved_at", "solved")):
-        rows = (
-            Ticket.objects.filter(**{f"{field_name}__gte": p.start, f"{field_name}__lt": p.end})
-            .annotate(month=month_of(field_name))
-            .values_list("month")
-            .annotate(n=Count("id"))
-        )
-        for month, n in rows:
-            if _key(month) in months:
-                months[_key(month)][key] += n
+    for month, counts in stats.by_month(board.period.start, board.period.end).items():
+        if month in months:
+            months[month] = counts
     board.series["tickets"] = list(months.items())
 
 

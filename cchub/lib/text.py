@@ -51,11 +51,15 @@ def slugify(value: str, max_length: int = 60) -> str:
     return value[:max_length].strip("-") or "item"
 
 
-def unique_slug(model: Any, text: str, max_length: int = 70) -> str:
-    """A slug for ``text`` that no ``model`` row has yet (adds -2, -3, … when needed)."""
+def unique_slug(model: Any, text: str, max_length: int = 70, exclude_pk: Any = None) -> str:
+    """A slug for ``text`` that no ``model`` row (but ``exclude_pk``) has yet (adds -2, -3, …
+    when needed)."""
     base = slugify(text, max_length)
     slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
+    rows = model._default_manager.all()
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    while rows.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from cchub.accounts.permissions import curated_centre_ids, is_network_admin
+from cchub.accounts.permissions import is_network_admin
 from cchub.lib.api import Refused
 from cchub.lib.text import clean_text
 from cchub.lib.validators import is_http_url
@@ -48,6 +48,7 @@ from cchub.onboarding.models import (
     Override,
     Project,
 )
+from cchub.registry.permissions import curated_centre_ids
 
 CURATOR_GROUP = "Onboarding curators"
 EDITABLE = {DRAFT, CHECKS_FAILED, CHECKS_PASSED, CHANGES_REQUESTED}

@@ -9,15 +9,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from ninja import Router, Schema
 
-from cchub.accounts.permissions import (
-    can_create_for_centre,
-    can_edit,
-    can_propose_centre,
-    curated_centre_ids,
-    is_network_admin,
-)
+from cchub.accounts.permissions import is_network_admin
 from cchub.lib.api import Strict
-from cchub.lib.crud import Resource, add_crud, by_id, by_id_or_slug
+from cchub.records.crud import Resource, add_crud, by_id, by_id_or_slug
 from cchub.registry.models import (
     COMPETENCES,
     Centre,
@@ -26,6 +20,12 @@ from cchub.registry.models import (
     ContactPoint,
     Organisation,
     Service,
+)
+from cchub.registry.permissions import (
+    can_create_for_centre,
+    can_edit,
+    can_propose_centre,
+    curated_centre_ids,
 )
 from cchub.registry.queries import CENTRE_FILTERS, filter_centres
 from cchub.vocab.models import Concept

@@ -31,6 +31,7 @@ from cchub import __version__
 from cchub.lib.models import exportable
 from cchub.lib.tables import bounded_rows
 from cchub.lib.text import csv_cell, from_csv_cell
+from cchub.records.writes import RecordInvalid, apply, delete
 from cchub.registry.models import (
     Centre,
     Cluster,
@@ -39,7 +40,6 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
-from cchub.registry.writes import RecordInvalid, apply, delete
 from cchub.vocab.loading import SchemeInvalid, export_scheme, upsert_scheme
 from cchub.vocab.models import ConceptScheme
 
@@ -269,7 +269,7 @@ def _upsert(
 
 def _run(report: Report, body: Callable[[], None]) -> Report:
     """Run ``body`` in a transaction; roll back when there are problems or on a dry run."""
-    from cchub.lib import watch
+    from cchub.records import watch
 
     try:
         with transaction.atomic(), watch.batch():

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from cchub.lib.text import split_list
+from cchub.records.writes import RecordInvalid
 from cchub.registry.models import (
     ACCESS_TYPES,
     COMPETENCES,
@@ -20,7 +21,6 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
-from cchub.registry.writes import RecordInvalid
 from cchub.vocab.models import Concept
 
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cchub.lib.personal import Person
+from cchub.records.writes import delete
 from cchub.registry.models import Centre, ContactPoint
-from cchub.registry.writes import delete
 
 
 def _contacts(person: Person) -> Any:

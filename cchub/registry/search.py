@@ -112,24 +112,26 @@ FACET_LABELS = {
     "category": "Service category", "domain": "Scientific domain", "area": "Competence area",
 }
 
-register(SearchType(
-    name="centre", label="Centres", model=Centre, build=centre_document,
-    queryset=lambda: Centre.objects.prefetch_related("clusters", "hosts", "services"),
-    facets=("cluster", "country", "language", "competence", "kind", "level"),
-    related={CompetenceOffer: _centre_of,
-             Service: lambda s: Centre.objects.filter(services=s) if s.pk else [],
-             Concept: lambda c: Centre.objects.filter(offers__competence=c).distinct()},
-), FACET_LABELS, VALUE_LABELS)
-register(SearchType(
-    name="service", label="Services", model=Service, build=service_document,
-    queryset=lambda: Service.objects.prefetch_related(
-        "centres__clusters", "categories", "domains", "target_users"),
-    facets=("category", "cluster", "country", "competence", "domain"),
-    related={Centre: lambda c: c.services.all() if c.pk else [],
-             CompetenceOffer: lambda o: Service.objects.filter(pk=o.evidence_service_id)},
-), FACET_LABELS, VALUE_LABELS)
-register(SearchType(
-    name="competence", label="Competences", model=Concept, build=competence_document,
-    queryset=lambda: Concept.objects.filter(scheme__slug=COMPETENCES).select_related("scheme"),
-    facets=("area", "competence"),
-), FACET_LABELS, VALUE_LABELS)
+def register_types() -> None:
+    """Index centres, services and competences (called by ``cchub.wiring``)."""
+    register(SearchType(
+        name="centre", label="Centres", model=Centre, build=centre_document,
+        queryset=lambda: Centre.objects.prefetch_related("clusters", "hosts", "services"),
+        facets=("cluster", "country", "language", "competence", "kind", "level"),
+        related={CompetenceOffer: _centre_of,
+                 Service: lambda s: Centre.objects.filter(services=s) if s.pk else [],
+                 Concept: lambda c: Centre.objects.filter(offers__competence=c).distinct()},
+    ), FACET_LABELS, VALUE_LABELS)
+    register(SearchType(
+        name="service", label="Services", model=Service, build=service_document,
+        queryset=lambda: Service.objects.prefetch_related(
+            "centres__clusters", "categories", "domains", "target_users"),
+        facets=("category", "cluster", "country", "competence", "domain"),
+        related={Centre: lambda c: c.services.all() if c.pk else [],
+                 CompetenceOffer: lambda o: Service.objects.filter(pk=o.evidence_service_id)},
+    ), FACET_LABELS, VALUE_LABELS)
+    register(SearchType(
+        name="competence", label="Competences", model=Concept, build=competence_document,
+        queryset=lambda: Concept.objects.filter(scheme__slug=COMPETENCES).select_related("scheme"),
+        facets=("area", "competence"),
+    ), FACET_LABELS, VALUE_LABELS)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from cchub.lib.text import split_list
+from cchub.records.writes import RecordInvalid, apply, delete
 from cchub.registry.exchange import SURVEY_COLUMNS, Problem, Report, column_letter
 from cchub.registry.models import (
     COMPETENCES,
@@ -20,7 +21,6 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
-from cchub.registry.writes import RecordInvalid, apply, delete
 from cchub.vocab.models import Concept
 
 REQUIRED = ("acronym", "name", "kind")

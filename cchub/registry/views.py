@@ -21,19 +21,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cchub.accounts.permissions import (
-    can_create_for_centre,
-    can_edit,
-    can_propose_centre,
-    curated_centre_ids,
-    is_network_admin,
-)
+from cchub.accounts.permissions import is_network_admin
 from cchub.history import visibility
 from cchub.history.models import Change
 from cchub.history.recorder import history_for, record
-from cchub.interop import jsonld
+from cchub.lib import jsonld
 from cchub.lib.countries import country_name
 from cchub.lib.http import is_htmx
+from cchub.records.writes import RecordInvalid, apply, delete
 from cchub.registry.exchange import export_registry, public_view
 from cchub.registry.forms import (
     CentreForm,
@@ -45,6 +40,7 @@ from cchub.registry.forms import (
     ServiceForm,
     add_record_errors,
 )
+from cchub.registry.jsonld import centre_jsonld, cluster_jsonld, organisation_jsonld, service_jsonld
 from cchub.registry.models import (
     COMPETENCES,
     SERVICE_CATEGORIES,
@@ -57,9 +53,14 @@ from cchub.registry.models import (
     Release,
     Service,
 )
+from cchub.registry.permissions import (
+    can_create_for_centre,
+    can_edit,
+    can_propose_centre,
+    curated_centre_ids,
+)
 from cchub.registry.queries import CENTRE_FILTERS, filter_centres
 from cchub.registry.releases import ReleaseError, compare, previous_release, publish_release
-from cchub.registry.writes import RecordInvalid, apply, delete
 from cchub.vocab.models import Concept
 from cchub.vocab.tree import top_ids
 
@@ -207,7 +208,7 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
     centre = _visible_centre(request, slug)
     fmt = jsonld.wanted(request)
     if fmt and centre.is_public:
-        return jsonld.respond(jsonld.centre_jsonld(centre), fmt)
+        return jsonld.respond(centre_jsonld(centre), fmt)
     editable = can_edit(request.user, centre)
     contacts = []
     for c in centre.contacts.all():
@@ -221,7 +222,7 @@ def centre_detail(request: HttpRequest, slug: str) -> HttpResponse:
             Change.objects.filter(centre_id=centre.pk).select_related("user", "content_type"), editable, 8),
         "editable": editable,
         "countries": [(c, country_name(c)) for c in centre.countries],
-        "jsonld": jsonld.embed(jsonld.centre_jsonld(centre)) if centre.is_public else "",
+        "jsonld": jsonld.embed(centre_jsonld(centre)) if centre.is_public else "",
     })
     response["Vary"] = "Accept, Cookie"
     return response
@@ -410,11 +411,11 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         slug=slug)
     fmt = jsonld.wanted(request)
     if fmt:
-        return jsonld.respond(jsonld.service_jsonld(service), fmt)
+        return jsonld.respond(service_jsonld(service), fmt)
     editable = can_edit(request.user, service)
     response = render(request, "registry/service_detail.html", {
         "service": service, "editable": editable,
-        "jsonld": jsonld.embed(jsonld.service_jsonld(service)),
+        "jsonld": jsonld.embed(service_jsonld(service)),
         "changes": visibility.latest(history_for(service), editable, 10),
         "offers": service.evidence_for.select_related("centre", "competence"),
     })
@@ -474,14 +475,14 @@ def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
     services = Service.objects.filter(centres__in=centres).distinct().order_by("name")
     return jsonld.page(request, "registry/cluster_detail.html", {
         "cluster": cluster, "centres": centres, "services": services,
-    }, lambda: jsonld.cluster_jsonld(cluster))
+    }, lambda: cluster_jsonld(cluster))
 
 
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organisation, slug=slug)
     return jsonld.page(request, "registry/organisation_detail.html", {
         "org": org, "centres": org.hosted_centres.public(), "country": country_name(org.country),
-    }, lambda: jsonld.organisation_jsonld(org))
+    }, lambda: organisation_jsonld(org))
 
 
 def changes(request: HttpRequest) -> HttpResponse:

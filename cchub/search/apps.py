@@ -6,8 +6,3 @@ from django.apps import AppConfig
 class SearchConfig(AppConfig):
     name = "cchub.search"
     verbose_name = "Search"
-
-    def ready(self) -> None:
-        from cchub.search import signals
-
-        signals.connect()

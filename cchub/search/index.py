@@ -2,8 +2,9 @@
 
 An app describes a type with ``SearchType`` — how to turn a record into a document (title,
 keywords, body, facets, date, URL), which records to index, and which other models'
-changes affect them — and calls ``register`` from its ``search.py``. The index is then
-kept in step through ``lib.watch`` (inside the writer's transaction) and rebuilt by ``rebuild``.
+changes affect them — in its ``search.py``; ``cchub.wiring`` registers it. The index is then
+kept in step through ``records.derived`` (inside the writer's transaction) and rebuilt by
+``rebuild``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from cchub.lib import watch
+from cchub.records.derived import Derived
 from cchub.search import semantic
 from cchub.search.models import Document, FacetValue, Term
 
@@ -51,7 +52,6 @@ class SearchType:
     related: dict[type[models.Model], Callable[[Any], Iterable[Any]]] = field(default_factory=dict)
 
 
-TYPES: dict[str, SearchType] = {}
 FACET_LABELS: dict[str, str] = {"type": "Type"}
 # facet name -> function giving display labels for a list of stored values
 VALUE_LABELS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
@@ -59,7 +59,7 @@ VALUE_LABELS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
 
 def register(search_type: SearchType, facet_labels: dict[str, str] | None = None,
              value_labels: dict[str, Callable[[list[str]], dict[str, str]]] | None = None) -> None:
-    TYPES[search_type.name] = search_type
+    DOCUMENTS.register(search_type)
     FACET_LABELS.update(facet_labels or {})
     VALUE_LABELS.update(value_labels or {})
 
@@ -69,49 +69,6 @@ def value_labels(name: str, values: list[str]) -> dict[str, str]:
         return {v: TYPES[v].label if v in TYPES else v for v in values}
     resolve = VALUE_LABELS.get(name)
     return resolve(values) if resolve else {v: v for v in values}
-
-
-def watched_models() -> set[type[models.Model]]:
-    load_types()
-    found: set[type[models.Model]] = set()
-    for t in TYPES.values():
-        found.add(t.model)
-        found.update(t.related)
-    return found
-
-
-def load_types() -> None:
-    """Import every app's search.py so that its types are registered."""
-    watch.load_modules("search")
-
-
-def _flush(work: dict[Any, Any]) -> None:
-    by_type: dict[str, list[Any]] = {}
-    for name, pk in work:
-        by_type.setdefault(name, []).append(pk)
-    for name, pks in by_type.items():
-        t = TYPES[name]
-        for start in range(0, len(pks), 500):
-            chunk = pks[start:start + 500]
-            found = {obj.pk: obj for obj in t.queryset().filter(pk__in=chunk)}
-            for pk in chunk:
-                if pk in found:
-                    index_object(t, found[pk])
-                else:
-                    remove(name, pk)
-
-
-def refresh_for(instance: models.Model, deleted: bool = False) -> None:
-    """Re-index what a change of ``instance`` affects (once per record inside ``watch.batch``)."""
-    pending = watch.pending("search", _flush)
-    for t in TYPES.values():
-        for obj in watch.affected(instance, t.model, t.related):
-            if pending is not None:
-                pending[(t.name, obj.pk)] = True
-            elif deleted and obj is instance:
-                remove(t.name, obj.pk)
-            else:
-                index_object(t, obj)
 
 
 def index_object(t: SearchType, obj: Any) -> None:
@@ -187,6 +144,17 @@ def remove(doc_type: str, object_id: Any) -> None:
     if ids:
         _fts_delete(ids)
         Document.objects.filter(pk__in=ids).delete()
+
+
+def _drop(t: SearchType, pk: Any) -> None:
+    remove(t.name, pk)
+
+
+# The index as a derived view of the records (kept in step as ``cchub.wiring`` connects it).
+DOCUMENTS: Derived[SearchType] = Derived("search", update=index_object, drop=_drop)
+TYPES = DOCUMENTS.plugins
+refresh_for = DOCUMENTS.refresh_for
+watched_models = DOCUMENTS.watched_models
 
 
 # SQLite: every text, and titles alone (bounded search). Their rowids are minus the document
@@ -281,7 +249,6 @@ def _sqlite_bulk() -> Iterator[None]:
 def rebuild(names: list[str] | None = None, progress: Callable[[str, int, int], None] | None = None,
             batch: int = 500) -> dict[str, int]:
     """Rebuild the index of the given types (all by default); returns documents per type."""
-    load_types()
     with bulk():
         return {name: _rebuild_type(TYPES[name], progress, batch) for name in names or list(TYPES)}
 

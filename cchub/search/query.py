@@ -23,7 +23,7 @@ from django.db import connection
 
 from cchub.search import bounded
 from cchub.search import semantic as vectors
-from cchub.search.index import FACET_LABELS, TYPES, WORD, load_types, rows
+from cchub.search.index import FACET_LABELS, TYPES, WORD, rows
 from cchub.search.models import Document, Term, ZeroResultQuery
 from cchub.search.synonyms import ready as phrase_tokens
 from cchub.search.synonyms import synonyms
@@ -323,7 +323,6 @@ class Results:
 
 
 def facet_names(types: list[str]) -> list[str]:
-    load_types()
     names: list[str] = []
     for t in TYPES.values():
         if not types or t.name in types:
@@ -334,7 +333,6 @@ def facet_names(types: list[str]) -> list[str]:
 def search(q: str, *, types: list[str] | None = None, filters: dict[str, list[str]] | None = None,
            page: int = 1, page_size: int = 20, sort: str = "relevance", log: bool = True,
            semantic: bool | None = None) -> Results:
-    load_types()
     types = [t for t in (types or []) if t]
     unknown = [t for t in types if t not in TYPES]
     if unknown:

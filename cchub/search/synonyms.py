@@ -30,24 +30,35 @@ from django.db import connection, transaction
 
 from cchub.search.index import WORD, rows
 from cchub.search.models import Phrase
+from cchub.vocab.models import Concept
 
 SYNONYM_CACHE_KEY = "cchub-search-synonyms"
 MAX_WORDS = 4  # longer labels are not used as synonyms
 TOKENIZE = "porter unicode61 remove_diacritics 2"  # the index's own (migrations 0004, 0005)
 
 
+def _concept_labels() -> Iterable[list[str]]:
+    return ([pref, *alts] for pref, alts in Concept.objects.values_list("pref_label", "alt_labels"))
+
+
+# Where synonyms come from: each gives sets of labels that name the same thing. The
+# vocabularies' concepts always; the glossary adds its terms (``cchub.wiring``).
+SOURCES: list[Callable[[], Iterable[list[str]]]] = [_concept_labels]
+
+
+def add_source(source: Callable[[], Iterable[list[str]]]) -> None:
+    if source not in SOURCES:
+        SOURCES.append(source)
+
+
 def synonyms() -> dict[str, list[list[str]]]:
-    """Label → the other labels of the same concept, from every vocabulary; their multi-word
+    """Label → the other labels of the same concept, from every source; their multi-word
     labels are registered as phrases on the way."""
     cached = cache.get(SYNONYM_CACHE_KEY)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    from cchub.vocab.models import Concept, Term
-
     table: dict[str, list[list[str]]] = {}
-    glossary = Term.objects.filter(status=Term.APPROVED).values_list("pref_label", "alt_labels", "acronyms")
-    sets = [[pref, *alts] for pref, alts in Concept.objects.values_list("pref_label", "alt_labels")]
-    sets += [[pref, *alts, *acronyms] for pref, alts, acronyms in glossary]
+    sets = [labels for source in SOURCES for labels in source()]
     for all_labels in sets:
         labels = [WORD.findall(label.lower()) for label in all_labels]
         labels = [words for words in labels if words and len(words) <= MAX_WORDS]
@@ -198,3 +209,8 @@ def backfill(progress: Callable[[int, int], None] | None = None) -> int:
         if progress:
             progress(done, len(pending))
     return changed
+
+
+def forget() -> None:
+    """Drop the cached synonyms (a vocabulary or the glossary changed)."""
+    cache.delete(SYNONYM_CACHE_KEY)

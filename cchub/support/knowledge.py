@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cchub.accounts.permissions import is_network_admin
 from cchub.history.recorder import tracked
-from cchub.interop.jsonld import SCHEMA, clean, url
+from cchub.lib.jsonld import SCHEMA, clean, url
 from cchub.lib.text import clean_text, unique_slug
 from cchub.registry.models import COMPETENCES
 from cchub.support.models import SOLVED, Article, Ticket, TicketEvent

@@ -237,7 +237,7 @@ def _stamp() -> tuple[Any, ...]:
     )
 
 
-# Changes made in this process bump the generation (signals.py) and are seen at once;
+# Changes made in this process bump the generation (cchub.wiring) and are seen at once;
 # changes made by other processes are seen within STAMP_TTL seconds.
 STAMP_TTL = 5.0
 _generation = [0]

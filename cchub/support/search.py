@@ -27,17 +27,19 @@ def article_document(article: Article) -> DocumentData | None:
     )
 
 
-register(
-    SearchType(
-        name="article",
-        label="Knowledge base",
-        model=Article,
-        build=article_document,
-        queryset=lambda: Article.objects.select_related("centre").prefetch_related(
-            "competences", "centre__clusters"
+def register_types() -> None:
+    """Index knowledge-base articles (called by ``cchub.wiring``)."""
+    register(
+        SearchType(
+            name="article",
+            label="Knowledge base",
+            model=Article,
+            build=article_document,
+            queryset=lambda: Article.objects.select_related("centre").prefetch_related(
+                "competences", "centre__clusters"
+            ),
+            facets=("competence", "cluster"),
         ),
-        facets=("competence", "cluster"),
-    ),
-    FACET_LABELS,
-    VALUE_LABELS,
-)
+        FACET_LABELS,
+        VALUE_LABELS,
+    )

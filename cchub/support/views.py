@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cchub.interop import jsonld
+from cchub.lib import jsonld
 from cchub.lib.http import is_htmx
 from cchub.registry.models import Centre
 from cchub.support import knowledge, routing, sla, workflow

@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from cchub.accounts.auth import TokenAuth
-from cchub.accounts.permissions import can_create_for_centre, curated_centre_ids, is_network_admin
+from cchub.accounts.permissions import is_network_admin
 from cchub.lib.api import ApiError, Strict, json_response, paginate
 from cchub.registry.models import Centre
+from cchub.registry.permissions import can_create_for_centre, curated_centre_ids
 from cchub.training import ingest
 from cchub.training.models import Event, LearningPath, Material, Source
 from cchub.training.views import filter_events

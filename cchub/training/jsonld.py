@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from cchub.interop.jsonld import SCHEMA, clean
+from cchub.lib.jsonld import SCHEMA, clean
 from cchub.training.models import Event, Material
 
 

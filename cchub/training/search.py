@@ -53,27 +53,29 @@ LEVEL_LABELS = {
     **VALUE_LABELS,
     "level": lambda vs: {v: dict(LEVELS).get(v, VALUE_LABELS["level"]([v])[v]) for v in vs},
 }
-register(
-    SearchType(
-        name="event",
-        label="Training events",
-        model=Event,
-        build=event_document,
-        queryset=lambda: Event.objects.prefetch_related("organisers__clusters", "competences"),
-        facets=("competence", "cluster", "language", "level", "country"),
-    ),
-    FACET_LABELS,
-    LEVEL_LABELS,
-)
-register(
-    SearchType(
-        name="material",
-        label="Training materials",
-        model=Material,
-        build=material_document,
-        queryset=lambda: Material.objects.prefetch_related("centres__clusters", "competences"),
-        facets=("competence", "cluster", "language", "level"),
-    ),
-    FACET_LABELS,
-    LEVEL_LABELS,
-)
+def register_types() -> None:
+    """Index training events and materials (called by ``cchub.wiring``)."""
+    register(
+        SearchType(
+            name="event",
+            label="Training events",
+            model=Event,
+            build=event_document,
+            queryset=lambda: Event.objects.prefetch_related("organisers__clusters", "competences"),
+            facets=("competence", "cluster", "language", "level", "country"),
+        ),
+        FACET_LABELS,
+        LEVEL_LABELS,
+    )
+    register(
+        SearchType(
+            name="material",
+            label="Training materials",
+            model=Material,
+            build=material_document,
+            queryset=lambda: Material.objects.prefetch_related("centres__clusters", "competences"),
+            facets=("competence", "cluster", "language", "level"),
+        ),
+        FACET_LABELS,
+        LEVEL_LABELS,
+    )

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from cchub.interop import jsonld
+from cchub.lib import jsonld
 from cchub.registry.models import COMPETENCES, Centre, Cluster, CompetenceOffer
 from cchub.training import jsonld as training_jsonld
 from cchub.training.models import LEVELS, MODES, Event, LearningPath, Material

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from cchub.lib import watch
+from cchub.records import watch
 from cchub.registry.models import COMPETENCES, Centre
 from cchub.support.models import Article, Desk, ServiceLevel, Ticket, TicketEvent
 from cchub.vocab.models import Concept

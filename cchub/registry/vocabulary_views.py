@@ -1,4 +1,5 @@
-"""Pages of the vocabularies: the competence taxonomy and the other schemes."""
+"""Pages of the vocabularies as the registry uses them: the competence taxonomy and the other
+schemes, each concept with the centres that offer it and the services it describes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from cchub.interop import jsonld
+from cchub.lib import jsonld
 from cchub.registry.models import Centre, CompetenceOffer
+from cchub.vocab.jsonld import concept_jsonld, scheme_jsonld
 from cchub.vocab.models import Concept, ConceptScheme
 from cchub.vocab.tree import subtree_ids
 
@@ -38,7 +40,7 @@ def scheme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     scheme = get_object_or_404(ConceptScheme, slug=slug)
     return jsonld.page(request, "vocab/scheme_detail.html", {
         "scheme": scheme, "tree": _tree(scheme), "count": scheme.concepts.count(),
-    }, lambda: jsonld.scheme_jsonld(scheme))
+    }, lambda: scheme_jsonld(scheme))
 
 
 def concept_detail(request: HttpRequest, slug: str, notation: str) -> HttpResponse:
@@ -60,4 +62,4 @@ def concept_detail(request: HttpRequest, slug: str, notation: str) -> HttpRespon
         "narrower": concept.narrower.all(), "levels": levels,
         "n_centres": len({o.centre_id for o in offers}),
         "citation": concept.citation(), "services": services,
-    }, lambda: jsonld.concept_jsonld(concept))
+    }, lambda: concept_jsonld(concept))

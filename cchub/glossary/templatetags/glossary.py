@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from cchub.vocab.models import Term
+from cchub.glossary.models import Term
 
 register = template.Library()
 _state: dict[str, Any] = {}

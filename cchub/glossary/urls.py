@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cchub.vocab import glossary_views as views
+from cchub.glossary import views
 
 app_name = "glossary"
 urlpatterns = [

@@ -19,9 +19,9 @@ from django.db import transaction
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 
+from cchub.glossary.models import Term
 from cchub.lib.text import clean_text
 from cchub.lib.validators import LANGUAGE_TAG_RE, is_http_url
-from cchub.vocab.models import Term
 
 FORMATS = {  # name -> (rdflib format, media type, file extension)
     "turtle": ("turtle", "text/turtle", "ttl"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cchub.glossary.models import Term, TermComment
 from cchub.lib.personal import Person
-from cchub.vocab.models import Term, TermComment
 
 
 def export(person: Person) -> dict[str, Any]:

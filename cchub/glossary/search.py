@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from cchub.glossary.models import Term
 from cchub.registry.search import FACET_LABELS, VALUE_LABELS
 from cchub.search.index import DocumentData, SearchType, register
-from cchub.vocab.models import Term
 
 
 def term_document(term: Term) -> DocumentData | None:
@@ -29,15 +29,23 @@ def term_document(term: Term) -> DocumentData | None:
     )
 
 
-register(
-    SearchType(
-        name="term",
-        label="Glossary",
-        model=Term,
-        build=term_document,
-        queryset=lambda: Term.objects.prefetch_related("clusters", "variants"),
-        facets=("cluster", "status"),
-    ),
-    {**FACET_LABELS, "status": "Status"},
-    {**VALUE_LABELS, "status": lambda vs: {v: dict(Term.STATUSES).get(v, v) for v in vs}},
-)
+def register_types() -> None:
+    """Index glossary terms (called by ``cchub.wiring``)."""
+    register(
+        SearchType(
+            name="term",
+            label="Glossary",
+            model=Term,
+            build=term_document,
+            queryset=lambda: Term.objects.prefetch_related("clusters", "variants"),
+            facets=("cluster", "status"),
+        ),
+        {**FACET_LABELS, "status": "Status"},
+        {**VALUE_LABELS, "status": lambda vs: {v: dict(Term.STATUSES).get(v, v) for v in vs}},
+    )
+
+
+def label_sets() -> list[list[str]]:
+    """Synonyms for the search: each approved term's labels and acronyms name one thing."""
+    rows = Term.objects.filter(status=Term.APPROVED).values_list("pref_label", "alt_labels", "acronyms")
+    return [[pref, *alts, *acronyms] for pref, alts, acronyms in rows]

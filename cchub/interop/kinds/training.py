@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cchub.interop.jsonld import url
 from cchub.interop.publish import Incoming, Kind, dublin_core, identifier_of, register
 from cchub.lib.countries import country_name
+from cchub.lib.jsonld import url
 from cchub.registry.models import Centre
 from cchub.training import ingest
 from cchub.training.ingest import clean_record, find, moment
@@ -121,7 +121,9 @@ def _kind(model: type[Event] | type[Material], name: str, label: str, record: An
     )  # fmt: skip
 
 
-register(_kind(Event, "event", "Training events", event_record, event_dc),
-         sets={"training": "Training", "training:event": "Training events"})  # fmt: skip
-register(_kind(Material, "material", "Training materials", material_record, material_dc),
-         sets={"training:material": "Training materials"})  # fmt: skip
+def register_kinds() -> None:
+    """Publish training events and materials (called by ``cchub.wiring``)."""
+    register(_kind(Event, "event", "Training events", event_record, event_dc),
+             sets={"training": "Training", "training:event": "Training events"})  # fmt: skip
+    register(_kind(Material, "material", "Training materials", material_record, material_dc),
+             sets={"training:material": "Training materials"})  # fmt: skip

@@ -28,7 +28,7 @@ from cchub.lib.api import (
     paginate,
     require_if_match,
 )
-from cchub.registry.writes import RecordInvalid, apply, delete, harvested_from
+from cchub.records.writes import RecordInvalid, apply, delete, harvested_from
 
 token_auth = TokenAuth()
 

@@ -1,6 +1,7 @@
 """Following changes to records, for the derived views of them (the search index, the
-OAI-PMH items): a listener is called with each saved, deleted or re-linked instance inside
-the writer's transaction, so a derived view never disagrees with the data.
+OAI-PMH items; ``cchub.wiring`` says which): a listener is called with each saved, deleted
+or re-linked instance inside the writer's transaction, so a derived view never disagrees
+with the data.
 
 Inside ``batch()`` (bulk imports) a listener collects its work in ``pending(name, flush)``
 and each piece is done once, when the block ends — still inside the transaction."""
@@ -85,19 +86,3 @@ def pending(name: str, flush: Callable[[dict[Any, Any]], None]) -> dict[Any, Any
     if name not in batches:
         batches[name] = ({}, flush)
     return batches[name][0]  # type: ignore[no-any-return]
-
-
-def load_modules(module: str) -> None:
-    """Import ``<app>.<module>`` of every cchub app that has one (where apps register with a
-    shared interface: search types, published kinds)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for config in apps.get_app_configs():
-        if config.name.startswith("cchub."):
-            try:
-                import_module(f"{config.name}.{module}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.{module}":
-                    raise

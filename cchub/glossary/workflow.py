@@ -20,11 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from cchub.accounts.permissions import is_network_admin
+from cchub.glossary.models import Term, TermComment
 from cchub.history.recorder import tracked
 from cchub.lib.api import Refused
 from cchub.lib.text import clean_text, unique_slug
 from cchub.lib.validators import is_http_url, validate_language_tag
-from cchub.vocab.models import Term, TermComment
 
 EDITOR_GROUP = "Glossary Task Force"
 REVIEWER_GROUP = "Glossary reviewers"

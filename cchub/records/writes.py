@@ -1,4 +1,4 @@
-"""The one write path of the registry.
+"""The one write path of the records (the registry's, the vocabularies').
 
 API, pages and importers hand a plain dict with natural keys (slugs, concept notations) to
 ``apply``; it resolves references, validates the whole record, saves it with its
@@ -15,22 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from cchub.history.recorder import record_delete, tracked
-from cchub.lib.text import clean_text, slugify
-from cchub.registry.models import (
-    ACCESS_TYPES,
-    COMPETENCES,
-    DOMAINS,
-    SERVICE_CATEGORIES,
-    TARGET_USERS,
-    TRL,
-    Centre,
-    Cluster,
-    CompetenceOffer,
-    ContactPoint,
-    Organisation,
-    Service,
-)
-from cchub.vocab.models import Concept, ConceptScheme
+from cchub.lib.text import clean_text, unique_slug
 
 M = TypeVar("M", bound=models.Model)
 
@@ -69,79 +54,17 @@ class Spec:
     m2m: dict[str, Ref] = field(default_factory=dict)
     plain_text: tuple[str, ...] = ()
     slug_from: tuple[str, ...] = ()
+    # Related records deleted with it whose deletion is recorded too (a centre's offers).
+    children: tuple[str, ...] = ()
 
 
-CENTRE_REF = Ref(Centre, "slug")
-SPECS: dict[type[models.Model], Spec] = {
-    Cluster: Spec(
-        fields=("slug", "acronym", "name", "domain", "description", "website", "position"),
-        plain_text=("acronym", "name", "domain"),
-        slug_from=("acronym",),
-    ),
-    Organisation: Spec(
-        fields=("slug", "name", "acronym", "country", "ror_id", "website"),
-        plain_text=("name", "acronym"),
-        slug_from=("acronym", "name"),
-    ),
-    Centre: Spec(
-        fields=(
-            "slug", "acronym", "name", "kind", "countries", "website", "helpdesk_email",
-            "languages", "description", "status", "mou_date", "review_state", "decision_note",
-        ),
-        m2m={"clusters": Ref(Cluster, "slug"), "hosts": Ref(Organisation, "slug")},
-        plain_text=("acronym", "name"),
-        slug_from=("acronym",),
-    ),
-    ContactPoint: Spec(
-        fields=("name", "role", "orcid", "email", "email_public", "position"),
-        fk={"centre": CENTRE_REF},
-        plain_text=("name", "role"),
-    ),
-    Service: Spec(
-        fields=(
-            "slug", "name", "tagline", "description", "url", "standards", "helpdesk_email",
-            "helpdesk_url", "terms_url",
-        ),
-        fk={"trl": Ref(Concept, "notation", TRL)},
-        m2m={
-            "centres": CENTRE_REF,
-            "categories": Ref(Concept, "notation", SERVICE_CATEGORIES),
-            "domains": Ref(Concept, "notation", DOMAINS),
-            "access_types": Ref(Concept, "notation", ACCESS_TYPES),
-            "target_users": Ref(Concept, "notation", TARGET_USERS),
-        },
-        plain_text=("name", "tagline"),
-        slug_from=("name",),
-    ),
-    Concept: Spec(
-        fields=(
-            "notation", "pref_label", "alt_labels", "hidden_labels", "definition", "source",
-            "source_iri", "source_note", "position",
-        ),
-        fk={"scheme": Ref(ConceptScheme, "slug"), "broader": Ref(Concept, "notation", COMPETENCES)},
-        plain_text=("pref_label",),
-    ),
-    CompetenceOffer: Spec(
-        fields=("level", "evidence_url", "evidence_note"),
-        fk={
-            "centre": CENTRE_REF,
-            "competence": Ref(Concept, "notation", COMPETENCES),
-            "evidence_service": Ref(Service, "slug"),
-        },
-        plain_text=("evidence_note",),
-    ),
-}
+# Every kind of record the write path takes, and how (``cchub.wiring`` registers each
+# app's specs).
+SPECS: dict[type[models.Model], Spec] = {}
 
 
-def unique_slug(model: type[models.Model], base: str, exclude_pk: Any = None) -> str:
-    base = slugify(base)
-    slug, n = base, 2
-    qs = model._default_manager.all()
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    while qs.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+def register(specs: dict[type[models.Model], Spec]) -> None:
+    SPECS.update(specs)
 
 
 def _validation_messages(exc: ValidationError) -> dict[str, list[str]]:
@@ -200,7 +123,7 @@ def assign(obj: models.Model, data: dict[str, Any], *, partial: bool) -> dict[st
     if spec.slug_from and not getattr(obj, "slug", ""):
         base = next((getattr(obj, f) for f in spec.slug_from if getattr(obj, f, "")), "")
         if base:
-            obj.slug = unique_slug(type(obj), base, obj.pk)  # type: ignore[attr-defined]
+            obj.slug = unique_slug(type(obj), base, 60, exclude_pk=obj.pk)  # type: ignore[attr-defined]
     exclude = [f for f in spec.fk if f in errors]
     try:
         obj.full_clean(exclude=exclude or None, validate_unique=True)
@@ -249,12 +172,12 @@ def apply(
 
 
 def delete(obj: models.Model, user: Any, note: str = "", harvest: bool = False) -> None:
-    """Delete ``obj`` and record it; a centre's offers and contacts are recorded too."""
+    """Delete ``obj`` and record it, with the children its spec names."""
     if not harvest:
         refuse_harvested(obj)
     with transaction.atomic():
-        if isinstance(obj, Centre):
-            for child in [*obj.offers.all(), *obj.contacts.all()]:
+        for name in SPECS[type(obj)].children if type(obj) in SPECS else ():
+            for child in getattr(obj, name).all():
                 record_delete(child, user, note)
         record_delete(obj, user, note)
         try:

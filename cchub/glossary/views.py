@@ -13,11 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from cchub.interop import jsonld
-from cchub.interop.negotiation import negotiate
+from cchub.glossary import skos, workflow
+from cchub.glossary.jsonld import glossary_jsonld, term_jsonld
+from cchub.glossary.models import Term
+from cchub.lib import jsonld
+from cchub.lib.negotiation import negotiate
 from cchub.registry.models import Cluster
-from cchub.vocab import glossary, skos
-from cchub.vocab.models import Term
 
 ALIASES = {
     "ttl": "turtle",
@@ -56,7 +57,7 @@ def term_list(request: HttpRequest) -> HttpResponse:
         working = [
             t
             for t in Term.objects.filter(status__in=[Term.PROPOSED, Term.IN_REVIEW])
-            if glossary.may_see(request.user, t)
+            if workflow.may_see(request.user, t)
         ]
     return jsonld.page(
         request,
@@ -67,9 +68,9 @@ def term_list(request: HttpRequest) -> HttpResponse:
             "clusters": Cluster.objects.all(),
             "cluster": cluster,
             "working": working,
-            "editor": glossary.is_editor(request.user),
+            "editor": workflow.is_editor(request.user),
         },
-        lambda: jsonld.glossary_jsonld(term for group in letters.values() for term in group),
+        lambda: glossary_jsonld(term for group in letters.values() for term in group),
     )
 
 
@@ -84,7 +85,7 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
     term = get_object_or_404(
         Term.objects.select_related("replaced_by", "proposed_by", "decided_by"), slug=slug
     )
-    if not glossary.may_see(request.user, term):
+    if not workflow.may_see(request.user, term):
         raise Http404("No such term")
     wanted = _rdf_format(request)
     if wanted == "":
@@ -96,14 +97,14 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "glossary/term.html",
         {
             "term": term,
-            "jsonld": jsonld.embed(jsonld.term_jsonld(term)) if term.is_public else "",
+            "jsonld": jsonld.embed(term_jsonld(term)) if term.is_public else "",
             "uri": skos.term_uri(term),
             "variants": term.variants.select_related("cluster"),
             "translations": sorted(term.translations.items()),
             "comments": term.comments.select_related("author"),
-            "can_edit": glossary.may_edit(request.user, term),
-            "can_review": glossary.may_review(request.user, term),
-            "editor": glossary.is_editor(request.user),
+            "can_edit": workflow.may_edit(request.user, term),
+            "can_review": workflow.may_review(request.user, term),
+            "editor": workflow.is_editor(request.user),
             "replacements": Term.objects.filter(status=Term.APPROVED)
             .exclude(pk=term.pk)
             .only("slug", "pref_label"),
@@ -183,12 +184,12 @@ def _save(request: HttpRequest, term: Term | None) -> HttpResponse:
     if data:
         try:
             if term is None:
-                term = glossary.propose(request.user, data)
+                term = workflow.propose(request.user, data)
                 messages.success(request, "Proposed. Submit it for review when it is ready.")
             else:
-                glossary.edit(request.user, term, data)
+                workflow.edit(request.user, term, data)
                 messages.success(request, "Saved.")
-        except glossary.GlossaryError as exc:
+        except workflow.GlossaryError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect(term)
@@ -209,7 +210,7 @@ def propose(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     term = get_object_or_404(Term, slug=slug)
-    if not glossary.may_edit(request.user, term):
+    if not workflow.may_edit(request.user, term):
         raise Http404("No such term")
     return _save(request, term)
 
@@ -218,13 +219,13 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def action(request: HttpRequest, slug: str, step: str) -> HttpResponse:
     term = get_object_or_404(Term, slug=slug)
-    if not glossary.may_see(request.user, term):
+    if not workflow.may_see(request.user, term):
         raise Http404("No such term")
-    if step not in glossary.STEPS:
+    if step not in workflow.STEPS:
         raise Http404("No such step")
     post = request.POST
     try:
-        glossary.run_step(
+        workflow.run_step(
             request.user,
             term,
             step,
@@ -233,7 +234,7 @@ def action(request: HttpRequest, slug: str, step: str) -> HttpResponse:
             replaced_by=post.get("replaced_by", ""),
             body=post.get("body", ""),
         )
-    except glossary.GlossaryError as exc:
+    except workflow.GlossaryError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Done.")

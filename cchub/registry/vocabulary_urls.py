@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cchub.vocab import views
+from cchub.registry import vocabulary_views as views
 
 app_name = "vocab"
 

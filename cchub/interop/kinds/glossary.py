@@ -8,13 +8,13 @@ from typing import Any
 
 from django.db.models import Q
 
-from cchub.interop.jsonld import url
+from cchub.glossary import skos
+from cchub.glossary.models import Term, TermDefinition
+from cchub.glossary.workflow import clean
+from cchub.interop.kinds.registry import ensure_cluster
 from cchub.interop.publish import Incoming, Kind, dublin_core, identifier_of, register
-from cchub.registry.federation import ensure_cluster
+from cchub.lib.jsonld import url
 from cchub.registry.models import Cluster
-from cchub.vocab import skos
-from cchub.vocab.glossary import clean
-from cchub.vocab.models import Term, TermDefinition
 
 FIELDS = (
     "pref_label",
@@ -99,20 +99,22 @@ def term_twin(data: dict[str, Any], local: Any) -> Term | None:
     return qs.exclude(pk=local.pk).first() if local is not None else qs.first()
 
 
-register(
-    Kind(
-        name="term",
-        label="Glossary terms",
-        model=Term,
-        set_spec="glossary",
-        queryset=lambda: Term.objects.prefetch_related("clusters", "broader", "related"),
-        record=term_record,
-        dc=term_dc,
-        sets=lambda t: sorted(f"cluster:{k.slug}" for k in t.clusters.all()),
-        related={Cluster: lambda k: k.terms.all() if k.pk else []},
-        receive=receive_term,
-        twin=term_twin,
-        remove=lambda obj: obj.delete(),
-    ),
-    sets={"glossary": "EOSC glossary"},
-)
+def register_kinds() -> None:
+    """Publish glossary terms (called by ``cchub.wiring``)."""
+    register(
+        Kind(
+            name="term",
+            label="Glossary terms",
+            model=Term,
+            set_spec="glossary",
+            queryset=lambda: Term.objects.prefetch_related("clusters", "broader", "related"),
+            record=term_record,
+            dc=term_dc,
+            sets=lambda t: sorted(f"cluster:{k.slug}" for k in t.clusters.all()),
+            related={Cluster: lambda k: k.terms.all() if k.pk else []},
+            receive=receive_term,
+            twin=term_twin,
+            remove=lambda obj: obj.delete(),
+        ),
+        sets={"glossary": "EOSC glossary"},
+    )

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from cchub.accounts.auth import TokenAuth, optional_user
+from cchub.glossary import skos, workflow
+from cchub.glossary.models import Term
 from cchub.lib.api import ApiError, Strict, json_response, paginate
-from cchub.vocab import glossary, skos
-from cchub.vocab.models import Term
 
 router = Router(tags=["glossary"])
 token_auth = TokenAuth()
@@ -61,7 +61,7 @@ def term_json(term: Term) -> dict[str, Any]:
 
 def _term(request: HttpRequest, slug: str) -> Term:
     term = Term.objects.filter(slug=slug).first()
-    if term is None or not glossary.may_see(optional_user(request), term):
+    if term is None or not workflow.may_see(optional_user(request), term):
         raise ApiError(404, "No such term.")
     return term
 
@@ -89,14 +89,14 @@ def read_term(request: HttpRequest, slug: str) -> HttpResponse:
 
 @router.post("/glossary/terms", summary="Propose a term", auth=token_auth)
 def propose(request: HttpRequest, payload: TermIn) -> HttpResponse:
-    term = glossary.propose(request.auth, payload.dict())  # type: ignore[attr-defined]
+    term = workflow.propose(request.auth, payload.dict())  # type: ignore[attr-defined]
     return json_response(term_json(term), status=201)
 
 
 @router.patch("/glossary/terms/{slug}", summary="Edit a term", auth=token_auth)
 def edit(request: HttpRequest, slug: str, payload: dict[str, Any]) -> HttpResponse:
     term = _term(request, slug)
-    glossary.edit(request.auth, term, payload)  # type: ignore[attr-defined]
+    workflow.edit(request.auth, term, payload)  # type: ignore[attr-defined]
     return json_response(term_json(term))
 
 
@@ -107,7 +107,7 @@ def edit(request: HttpRequest, slug: str, payload: dict[str, Any]) -> HttpRespon
 )
 def step(request: HttpRequest, slug: str, step: str, payload: StepIn) -> HttpResponse:
     term = _term(request, slug)
-    glossary.run_step(request.auth, term, step, **payload.dict())  # type: ignore[attr-defined]
+    workflow.run_step(request.auth, term, step, **payload.dict())  # type: ignore[attr-defined]
     term.refresh_from_db()
     return json_response(term_json(term))
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from django.db.models import Q
 
-from cchub.interop.jsonld import url
 from cchub.interop.publish import Incoming, Kind, dublin_core, identifier_of, register
 from cchub.lib.countries import country_name, language_name
+from cchub.lib.jsonld import url
+from cchub.lib.text import unique_slug
+from cchub.records.writes import RecordInvalid, apply, delete
 from cchub.registry.models import (
     ACCESS_TYPES,
     COMPETENCES,
@@ -29,7 +31,6 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
-from cchub.registry.writes import RecordInvalid, apply, delete, unique_slug
 from cchub.vocab.models import Concept
 
 CENTRE_FIELDS = (
@@ -179,7 +180,7 @@ def _organisation(data: dict[str, Any]) -> str | None:
     if found is None and data.get("name"):
         fields = {k: data.get(k) or "" for k in ("name", "acronym", "country", "ror_id", "website")}
         if Organisation.objects.filter(slug=slug).exists() or not slug:
-            slug = unique_slug(Organisation, str(data.get("acronym") or data["name"]))
+            slug = unique_slug(Organisation, str(data.get("acronym") or data["name"]), 60)
         found = apply(Organisation(), {"slug": slug, **fields}, None, note="harvested")
     return found.slug if found else None
 
@@ -290,44 +291,46 @@ def _remove(obj: Any) -> None:
     delete(obj, None, note=f"deleted at its origin, {obj.origin}", harvest=True)
 
 
-register(
-    Kind(
-        name="centre",
-        label="Competence Centres",
-        model=Centre,
-        set_spec="centre",
-        queryset=lambda: Centre.objects.prefetch_related("clusters", "hosts", "contacts"),
-        record=centre_record,
-        dc=centre_dc,
-        sets=lambda c: _cluster_sets([c]),
-        related={
-            CompetenceOffer: lambda o: Centre.objects.filter(pk=o.centre_id),
-            ContactPoint: lambda c: Centre.objects.filter(pk=c.centre_id),
-            Cluster: lambda k: k.centres.all() if k.pk else [],
-            Organisation: lambda o: o.hosted_centres.all() if o.pk else [],
-        },
-        receive=receive_centre,
-        twin=centre_twin,
-        remove=_remove,
-    ),
-    sets={"centre": "Competence Centres", "cluster": "Science clusters"},
-)
-register(
-    Kind(
-        name="service",
-        label="Services",
-        model=Service,
-        set_spec="service",
-        queryset=lambda: Service.objects.prefetch_related(
-            "centres__clusters", "categories", "domains", "access_types", "target_users"
-        ).select_related("trl"),
-        record=service_record,
-        dc=service_dc,
-        sets=lambda s: _cluster_sets(s.centres.all()),
-        related={Centre: lambda c: c.services.all() if c.pk else []},
-        receive=receive_service,
-        twin=service_twin,
-        remove=_remove,
-    ),
-    sets={"service": "Services"},
-)
+def register_kinds() -> None:
+    """Publish centres and services (called by ``cchub.wiring``)."""
+    register(
+        Kind(
+            name="centre",
+            label="Competence Centres",
+            model=Centre,
+            set_spec="centre",
+            queryset=lambda: Centre.objects.prefetch_related("clusters", "hosts", "contacts"),
+            record=centre_record,
+            dc=centre_dc,
+            sets=lambda c: _cluster_sets([c]),
+            related={
+                CompetenceOffer: lambda o: Centre.objects.filter(pk=o.centre_id),
+                ContactPoint: lambda c: Centre.objects.filter(pk=c.centre_id),
+                Cluster: lambda k: k.centres.all() if k.pk else [],
+                Organisation: lambda o: o.hosted_centres.all() if o.pk else [],
+            },
+            receive=receive_centre,
+            twin=centre_twin,
+            remove=_remove,
+        ),
+        sets={"centre": "Competence Centres", "cluster": "Science clusters"},
+    )
+    register(
+        Kind(
+            name="service",
+            label="Services",
+            model=Service,
+            set_spec="service",
+            queryset=lambda: Service.objects.prefetch_related(
+                "centres__clusters", "categories", "domains", "access_types", "target_users"
+            ).select_related("trl"),
+            record=service_record,
+            dc=service_dc,
+            sets=lambda s: _cluster_sets(s.centres.all()),
+            related={Centre: lambda c: c.services.all() if c.pk else []},
+            receive=receive_service,
+            twin=service_twin,
+            remove=_remove,
+        ),
+        sets={"service": "Services"},
+    )
