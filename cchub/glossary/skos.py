@@ -20,7 +20,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 
 from cchub.glossary.models import Term
-from cchub.lib.text import clean_text
+from cchub.lib.text import clean_text, unique_slug
 from cchub.lib.validators import LANGUAGE_TAG_RE, is_http_url
 
 FORMATS = {  # name -> (rdflib format, media type, file extension)
@@ -186,7 +186,6 @@ def _text(value: Any) -> str:
 def import_skos(name: str, content: bytes, user: Any, dry_run: bool = True) -> ImportReport:
     """Merge the concepts of a SKOS file into the glossary by URI. Every problem is
     reported (with the parser's line where it gives one) and then nothing is written."""
-    from cchub.lib.text import unique_slug
 
     report = ImportReport(dry_run=dry_run)
     g = Graph()

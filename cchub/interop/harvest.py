@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cchub.history.recorder import tracked
 from cchub.interop import publish
 from cchub.interop.models import Harvest, HarvestedRecord, Source
 from cchub.interop.xmlrecord import OAI, FormatError, read_cchub, read_dc
@@ -39,6 +40,7 @@ from cchub.lib.fetch import FetchError, Limits, fetch
 from cchub.lib.jobs import is_stale, runner_id
 from cchub.records import watch
 from cchub.records.writes import RecordInvalid
+from cchub.training.ingest import SPDX, BioschemasIngestor
 
 Progress = Callable[[Harvest], None]
 MAX_PROBLEMS = 500
@@ -166,7 +168,6 @@ def dc_to_material(dc: dict[str, list[str]]) -> dict[str, Any]:
     links = [i for i in dc.get("identifier", []) if i.startswith(("http://", "https://"))]
     doi = next((i.split("doi.org/", 1)[1] for i in links if "doi.org/" in i), "")
     rights = [r.rsplit("/", 1)[-1] for r in dc.get("rights", [])]
-    from cchub.training.ingest import SPDX
 
     dates = [d for d in dc.get("date", []) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d[:10])]
     return {
@@ -281,7 +282,6 @@ def oai_pages(source: Source, run: Harvest) -> Iterator[Page]:
 def jsonld_pages(source: Source, run: Harvest) -> Iterator[Page]:
     """A page, or each page of a sitemap, with schema.org / Bioschemas JSON-LD; one page of
     records per web page."""
-    from cchub.training.ingest import BioschemasIngestor
 
     content = _fetch_get(source, source.url)
     if b"<urlset" in content[:2000]:
@@ -579,7 +579,6 @@ def decide(record: HarvestedRecord, user: Any, merge: bool) -> str:
 def fill_blanks(local: Any, record: HarvestedRecord, user: Any) -> None:
     """Copy into the local record the plain fields it leaves empty and the harvested one
     has, through its app's write path (the change is recorded in its history)."""
-    from cchub.history.recorder import tracked
 
     blanks = {}
     for name, value in record.metadata.items():

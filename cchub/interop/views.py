@@ -17,10 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cchub.accounts.permissions import is_network_admin
+from cchub.glossary import skos
 from cchub.interop import harvest
 from cchub.interop.models import Harvest, HarvestedRecord, Source
 from cchub.lib.api import Refused
 from cchub.lib.http import is_htmx
+from cchub.lib.negotiation import negotiate
+from cchub.registry.models import Service
 from cchub.registry.permissions import curated_centre_ids
 
 
@@ -95,7 +98,6 @@ def _conflicts(user: Any) -> Any:
     centres = curated_centre_ids(user)
     if not centres:
         return qs.none()
-    from cchub.registry.models import Service
 
     services = Service.objects.filter(centres__in=centres).values_list("pk", flat=True)
     return qs.filter(
@@ -164,9 +166,7 @@ DCAT_ALIASES = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "rdf-xml"}
 
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The DCAT-AP catalogue: RDF to machines (Turtle, JSON-LD, RDF/XML), a page to people."""
-    from cchub.glossary import skos
     from cchub.interop import dcat
-    from cchub.lib.negotiation import negotiate
 
     wanted = negotiate(request, skos.MEDIA_TYPES, DCAT_ALIASES)
     if wanted == "":

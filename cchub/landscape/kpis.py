@@ -13,10 +13,12 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from cchub.interop.models import Harvest, Source
 from cchub.lib.aggregates import month_key, month_of
 from cchub.lib.countries import country_name
 from cchub.registry.models import Centre, Cluster, Service
 from cchub.support import stats
+from cchub.training.models import Event
 
 
 @dataclass
@@ -121,7 +123,6 @@ def registry(board: Dashboard) -> None:
 
 
 def training(board: Dashboard) -> None:
-    from cchub.training.models import Event
 
     now, p = timezone.now(), board.period
     delivered = Event.objects.filter(end__lt=now)
@@ -182,7 +183,6 @@ def support(board: Dashboard) -> None:
 
 
 def federation(board: Dashboard) -> None:
-    from cchub.interop.models import Harvest, Source
 
     now = timezone.now()
     for source in Source.objects.filter(enabled=True):

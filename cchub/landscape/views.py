@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cchub.landscape import charts, coverage, gaps, kpis, report
+from cchub.registry.exchange import export_registry
 from cchub.registry.models import Centre, Release
 
 FILTERS = ("kind", "status")
@@ -173,7 +174,6 @@ def compare(request: HttpRequest) -> HttpResponse:
     current = False
     if old is not None:
         if new is None or new.pk == old.pk:
-            from cchub.registry.exchange import export_registry
 
             changes, current = coverage.compare(old.snapshot, export_registry()), True
         else:

@@ -31,6 +31,7 @@ from cchub import __version__
 from cchub.lib.models import exportable
 from cchub.lib.tables import bounded_rows
 from cchub.lib.text import csv_cell, from_csv_cell
+from cchub.records import watch
 from cchub.records.writes import RecordInvalid, apply, delete
 from cchub.registry.models import (
     Centre,
@@ -269,7 +270,6 @@ def _upsert(
 
 def _run(report: Report, body: Callable[[], None]) -> Report:
     """Run ``body`` in a transaction; roll back when there are problems or on a dry run."""
-    from cchub.records import watch
 
     try:
         with transaction.atomic(), watch.batch():

@@ -20,6 +20,7 @@ from cchub.history.recorder import tracked
 from cchub.lib.jsonld import SCHEMA, clean, url
 from cchub.lib.text import clean_text, unique_slug
 from cchub.registry.models import COMPETENCES
+from cchub.search.query import search
 from cchub.support.models import SOLVED, Article, Ticket, TicketEvent
 from cchub.support.permissions import led_centre_ids, may, supported_centre_ids
 from cchub.support.workflow import TicketError
@@ -155,7 +156,6 @@ def discard_revision(article: Article, user: Any) -> Article:
 
 def suggestions(text: str, limit: int = 5) -> list[dict[str, str]]:
     """Published articles that may already answer a question being typed."""
-    from cchub.search.query import search
 
     if len((text or "").strip()) < 4:
         return []

@@ -21,6 +21,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from cchub.accounts.permissions import ADMIN_GROUP
 from cchub.lib.text import one_line
+from cchub.registry.models import Centre
 from cchub.support.guests import ticket_link
 from cchub.support.models import Supporter, Ticket
 
@@ -82,7 +83,6 @@ def centre_addresses(centre_id: int | None) -> list[str]:
         "user__email", flat=True
     )
     found = [e for e in users if e]
-    from cchub.registry.models import Centre
 
     helpdesk = Centre.objects.filter(pk=centre_id).values_list("helpdesk_email", flat=True).first()
     if helpdesk:
