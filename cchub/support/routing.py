@@ -18,6 +18,7 @@ the finished tickets change.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
@@ -174,6 +175,10 @@ class Profile:
     concept_vectors: Any = None
     centre_vectors: Any = None
     experience_vectors: Any = None
+
+    @functools.cached_property
+    def concept_by_pk(self) -> dict[int, Concept]:
+        return {c.pk: c for c in self.concepts}
 
 
 @dataclass
@@ -435,119 +440,220 @@ def concept_matches(question: Question, prof: Profile, query_vector: Any = None)
     return {i: s for i, s in found.items() if s >= 0.15}
 
 
+@dataclass
+class Evidence:
+    """What one question tells about every centre, gathered once before the centres are
+    scored: how relevant each competence is, how well each centre's profile text matches,
+    and how similar solved questions voted."""
+
+    question: Question
+    query: list[str]
+    concept_rel: dict[int, float]  # competence pk -> relevance to the question
+    text_rel: dict[int, float]  # centre index -> profile relevance
+    votes: dict[int, float]  # centre id -> votes of similar solved questions
+    solved: Counter[int]  # centre id -> similar questions it solved
+    away: Counter[int]  # centre id -> similar questions transferred away from it
+    countries: set[str]  # countries the question is from or names
+    language: str
+    load: dict[int, int]  # centre id -> open tickets
+
+
 def route(question: Question, limit: int = 5, open_load: dict[int, int] | None = None) -> list[Candidate]:
-    """The centres best placed to answer, best first (only those with some evidence)."""
+    """The centres best placed to answer, best first (only those with some evidence and
+    someone to answer)."""
     prof = profile()
     if not prof.centres:
         return []
+    ev = _evidence(prof, question, open_load)
+    candidates = [c for ci in sorted(_considered(prof, ev)) if (c := _candidate(prof, ev, ci)) is not None]
+    candidates = [c for c in candidates if c.accepts]
+    candidates.sort(key=lambda c: (-c.score, c.acronym))
+    return candidates[:limit]
+
+
+def _evidence(prof: Profile, question: Question, open_load: dict[int, int] | None) -> Evidence:
     query = terms(question.text)
     query_vector = semantic.embed([question.text])[0] if semantic.available() else None
     matches = concept_matches(question, prof, query_vector)
-    concept_by_pk = {c.pk: (i, c) for i, c in enumerate(prof.concepts)}
-    concept_rel: dict[int, float] = {}
-    for i, rel in matches.items():
-        concept_rel[prof.concepts[i].pk] = rel
-    text_rel = {
-        i: s * min(1.0, 3 * prof.centre_index.coverage(query, prof.centre_bags[i]))
+    votes, solved, away = _experience_votes(prof, query, query_vector)
+    return Evidence(
+        question=question,
+        query=query,
+        concept_rel={prof.concepts[i].pk: rel for i, rel in matches.items()},
+        text_rel=_profile_relevance(prof, query, query_vector),
+        votes=votes,
+        solved=solved,
+        away=away,
+        countries=({question.country.upper()} if question.country else set())
+        | _countries_named(question.text, prof),
+        language=(question.language or "").lower(),
+        load=open_load if open_load is not None else current_load(),
+    )
+
+
+# A profile match counts fully when the question's words cover a third of the profile's
+# (coverage times 3, at most 1); a semantic match of the profile is worth this share of a
+# word match.
+PROFILE_COVERAGE_FACTOR = 3
+SEMANTIC_PROFILE_SHARE = 0.8
+SEMANTIC_PROFILE_FLOOR = 0.2
+
+
+def _profile_relevance(prof: Profile, query: list[str], query_vector: Any) -> dict[int, float]:
+    """Centre index -> how well its profile (description, services) matches the question."""
+    relevance = {
+        i: s * min(1.0, PROFILE_COVERAGE_FACTOR * prof.centre_index.coverage(query, prof.centre_bags[i]))
         for i, s in _best(_normalised(prof.centre_index.scores(query))).items()
     }
-    for i, s in _semantic_scores(prof.centre_vectors, query_vector, 0.2).items():
-        text_rel[i] = max(text_rel.get(i, 0.0), 0.8 * s)
+    for i, s in _semantic_scores(prof.centre_vectors, query_vector, SEMANTIC_PROFILE_FLOOR).items():
+        relevance[i] = max(relevance.get(i, 0.0), SEMANTIC_PROFILE_SHARE * s)
+    return relevance
 
+
+# Solved questions vote for the centre that solved them when they are this similar; a centre
+# a similar question was transferred away from loses this share of the vote.
+NEIGHBOUR_FLOOR = 0.35
+SEMANTIC_NEIGHBOUR_FLOOR = 0.45
+TRANSFERRED_AWAY_SHARE = 0.7
+
+
+def _experience_votes(
+    prof: Profile, query: list[str], query_vector: Any
+) -> tuple[dict[int, float], Counter[int], Counter[int]]:
+    """Votes of the most similar solved questions: (centre id -> votes, solved, transferred away)."""
     votes: dict[int, float] = defaultdict(float)
-    experience_counts: Counter[int] = Counter()
-    away_counts: Counter[int] = Counter()
+    solved: Counter[int] = Counter()
+    away: Counter[int] = Counter()
     neighbours = {
         i: prof.experience_index.coverage(query, prof.experience_bags[i])
         for i in _best(prof.experience_index.scores(query))
     }
-    for i, s in _semantic_scores(prof.experience_vectors, query_vector, 0.45).items():
+    for i, s in _semantic_scores(prof.experience_vectors, query_vector, SEMANTIC_NEIGHBOUR_FLOOR).items():
         neighbours[i] = max(neighbours.get(i, 0.0), s)
     for i, s in sorted(neighbours.items(), key=lambda kv: -kv[1])[:NEIGHBOURS]:
-        if s < 0.35:
+        if s < NEIGHBOUR_FLOOR:
             break
-        centre_id, away = prof.experience[i]
+        centre_id, moved_from = prof.experience[i]
         votes[centre_id] += s
-        experience_counts[centre_id] += 1
-        for other in away:
-            votes[other] -= 0.7 * s
-            away_counts[other] += 1
+        solved[centre_id] += 1
+        for other in moved_from:
+            votes[other] -= TRANSFERRED_AWAY_SHARE * s
+            away[other] += 1
+    return votes, solved, away
 
-    named = _countries_named(question.text, prof)
-    wanted_countries = ({question.country.upper()} if question.country else set()) | named
-    language = (question.language or "").lower()
-    load = open_load if open_load is not None else current_load()
 
-    considered: set[int] = set(text_rel)
-    for competence_id in concept_rel:
+def _considered(prof: Profile, ev: Evidence) -> set[int]:
+    """The centres with any evidence: a matching profile, an offered competence (or one
+    below it), a vote, or the service asked about."""
+    considered: set[int] = set(ev.text_rel)
+    for competence_id in ev.concept_rel:
         considered.update(prof.offered_by.get(competence_id, []))
         for child in prof.children.get(competence_id, []):
             considered.update(prof.offered_by.get(child, []))
-    considered.update(prof.index_of[c] for c in votes if c in prof.index_of)
-    if question.service_id:
-        considered.update(ci for ci, cp in enumerate(prof.centres) if question.service_id in cp.services)
-    candidates = []
-    for ci in sorted(considered):
-        centre = prof.centres[ci]
-        contributions: list[tuple[float, str]] = []
-        for competence_id, level in centre.offers.items():
-            rel = concept_rel.get(competence_id, 0.0)
-            parent = prof.concept_parent.get(competence_id)
-            if parent is not None:
-                rel = max(rel, 0.5 * concept_rel.get(parent, 0.0))
-            if rel > 0:
-                _, concept = concept_by_pk[competence_id]
-                contributions.append(
-                    (rel * LEVEL_WEIGHT[level], f"{LEVEL_PHRASE[level]} {concept.pref_label.lower()}")
-                )
-        contributions.sort(key=lambda x: -x[0])
-        topic = contributions[0][0] + 0.3 * sum(x[0] for x in contributions[1:4]) if contributions else 0.0
-        profile_score = 0.5 * text_rel.get(ci, 0.0)
-        experience = 0.6 * votes.get(centre.centre_id, 0.0)
-        base = topic + profile_score + experience
-        if base <= 0.05:
-            continue
-        reasons = [text for weight, text in contributions[:3] if weight >= 0.2]
-        if profile_score >= 0.25:
-            hits = prof.centre_index.matched(query, prof.centre_bags[ci])[:3]
-            if hits:
-                reasons.append("its profile and services mention " + ", ".join(f"“{h}”" for h in hits))
-        if experience_counts.get(centre.centre_id) and votes[centre.centre_id] > 0:
-            n = experience_counts[centre.centre_id]
-            reasons.append(f"solved {n} similar question{'s' if n != 1 else ''} before")
-        if away_counts.get(centre.centre_id):
-            n = away_counts[centre.centre_id]
-            reasons.append(f"{n} similar question{'s were' if n != 1 else ' was'} transferred away from it")
-        fit = 1.0
-        served = wanted_countries & set(centre.countries)
-        if served:
-            fit += COUNTRY_BOOST
-            reasons.append("serves " + ", ".join(sorted(country_name(c) for c in served)))
-        if language and language != "en" and language in centre.languages:
-            fit += LANGUAGE_BOOST
-            reasons.append(f"answers in {language_name(language)}")
-        bonus = 0.0
-        if question.service_id and question.service_id in centre.services:
-            bonus = SERVICE_BONUS
-            reasons.append("provides the service you asked about")
-        open_now = load.get(centre.centre_id, 0)
-        score = (base * fit + bonus) / (1 + 0.004 * open_now)
-        if open_now >= 25:
-            reasons.append(f"busy: {open_now} open tickets")
-        candidates.append(
-            Candidate(
-                centre_id=centre.centre_id,
-                acronym=centre.acronym,
-                name=centre.name,
-                url=centre.url,
-                score=score,
-                reasons=reasons or ["its profile matches some words of the question"],
-                accepts=centre.accepts,
+    considered.update(prof.index_of[c] for c in ev.votes if c in prof.index_of)
+    service_id = ev.question.service_id
+    if service_id:
+        considered.update(ci for ci, cp in enumerate(prof.centres) if service_id in cp.services)
+    return considered
+
+
+# A competence offered counts this much when only the one above it is asked about; the
+# second to fourth matching competences add this share of theirs.
+PARENT_SHARE = 0.5
+FURTHER_TOPICS_SHARE = 0.3
+FURTHER_TOPICS = 3
+
+
+def _topic(prof: Profile, centre: CentreProfile, ev: Evidence) -> tuple[float, list[tuple[float, str]]]:
+    """How well the competences a centre offers (at their levels) match the question, and
+    the matches, best first, as (weight, reason)."""
+    contributions: list[tuple[float, str]] = []
+    for competence_id, level in centre.offers.items():
+        rel = ev.concept_rel.get(competence_id, 0.0)
+        parent = prof.concept_parent.get(competence_id)
+        if parent is not None:
+            rel = max(rel, PARENT_SHARE * ev.concept_rel.get(parent, 0.0))
+        if rel > 0:
+            concept = prof.concept_by_pk[competence_id]
+            contributions.append(
+                (rel * LEVEL_WEIGHT[level], f"{LEVEL_PHRASE[level]} {concept.pref_label.lower()}")
             )
-        )
-    candidates = [c for c in candidates if c.accepts]
-    candidates.sort(key=lambda c: (-c.score, c.acronym))
-    return candidates[:limit]
+    contributions.sort(key=lambda x: -x[0])
+    if not contributions:
+        return 0.0, []
+    further = sum(x[0] for x in contributions[1 : 1 + FURTHER_TOPICS])
+    return contributions[0][0] + FURTHER_TOPICS_SHARE * further, contributions
+
+
+# What each kind of evidence weighs against the competences' match (1), the least evidence
+# that makes a candidate, and when a reason is worth telling.
+PROFILE_WEIGHT = 0.5
+EXPERIENCE_WEIGHT = 0.6
+MIN_EVIDENCE = 0.05
+TOPIC_REASON_FLOOR = 0.2
+PROFILE_REASON_FLOOR = 0.25
+# Each open ticket lowers a score by this share; from this many a centre is called busy.
+LOAD_PENALTY = 0.004
+BUSY_FROM = 25
+
+
+def _candidate(prof: Profile, ev: Evidence, ci: int) -> Candidate | None:
+    """One centre scored, with the reasons a person can read; None without enough evidence."""
+    centre = prof.centres[ci]
+    topic, contributions = _topic(prof, centre, ev)
+    profile_score = PROFILE_WEIGHT * ev.text_rel.get(ci, 0.0)
+    experience = EXPERIENCE_WEIGHT * ev.votes.get(centre.centre_id, 0.0)
+    base = topic + profile_score + experience
+    if base <= MIN_EVIDENCE:
+        return None
+    reasons = [text for weight, text in contributions[:3] if weight >= TOPIC_REASON_FLOOR]
+    if profile_score >= PROFILE_REASON_FLOOR:
+        hits = prof.centre_index.matched(ev.query, prof.centre_bags[ci])[:3]
+        if hits:
+            reasons.append("its profile and services mention " + ", ".join(f"“{h}”" for h in hits))
+    reasons.extend(_experience_reasons(ev, centre.centre_id))
+    fit, fit_reasons = _fit(centre, ev)
+    reasons.extend(fit_reasons)
+    bonus = 0.0
+    if ev.question.service_id and ev.question.service_id in centre.services:
+        bonus = SERVICE_BONUS
+        reasons.append("provides the service you asked about")
+    open_now = ev.load.get(centre.centre_id, 0)
+    if open_now >= BUSY_FROM:
+        reasons.append(f"busy: {open_now} open tickets")
+    return Candidate(
+        centre_id=centre.centre_id,
+        acronym=centre.acronym,
+        name=centre.name,
+        url=centre.url,
+        score=(base * fit + bonus) / (1 + LOAD_PENALTY * open_now),
+        reasons=reasons or ["its profile matches some words of the question"],
+        accepts=centre.accepts,
+    )
+
+
+def _experience_reasons(ev: Evidence, centre_id: int) -> list[str]:
+    reasons = []
+    if ev.solved.get(centre_id) and ev.votes[centre_id] > 0:
+        n = ev.solved[centre_id]
+        reasons.append(f"solved {n} similar question{'s' if n != 1 else ''} before")
+    if ev.away.get(centre_id):
+        n = ev.away[centre_id]
+        reasons.append(f"{n} similar question{'s were' if n != 1 else ' was'} transferred away from it")
+    return reasons
+
+
+def _fit(centre: CentreProfile, ev: Evidence) -> tuple[float, list[str]]:
+    """A factor for serving the question's country and answering in its language."""
+    fit, reasons = 1.0, []
+    served = ev.countries & set(centre.countries)
+    if served:
+        fit += COUNTRY_BOOST
+        reasons.append("serves " + ", ".join(sorted(country_name(c) for c in served)))
+    if ev.language and ev.language != "en" and ev.language in centre.languages:
+        fit += LANGUAGE_BOOST
+        reasons.append(f"answers in {language_name(ev.language)}")
+    return fit, reasons
 
 
 _load: dict[str, Any] = {}
