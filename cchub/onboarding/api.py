@@ -5,6 +5,7 @@ part), checking metadata, the review's actions, comments, FAIR overrides."""
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router
@@ -117,28 +118,12 @@ def put_metadata(request: HttpRequest, pk: int, payload: MetadataIn) -> HttpResp
     return json_response({"checks": run.report, "output": _case(output, _user(request))})
 
 
-ACTIONS = ("submit", "start_review", "request_changes", "approve", "decline")
-
-
 @router.post("/onboarding/outputs/{pk}/actions/{action}", summary="Act on the review", auth=token_auth)
 def act(request: HttpRequest, pk: int, action: str, payload: ActionIn) -> HttpResponse:
-    from django.contrib.auth import get_user_model
-
     output = get_object_or_404(Output, pk=pk)
     user = _user(request)
-    if action == "submit":
-        workflow.submit(output, user)
-    elif action == "start_review":
-        people = list(get_user_model().objects.filter(username__in=payload.reviewers))
-        workflow.start_review(output, user, people)
-    elif action == "request_changes":
-        workflow.request_changes(output, user, payload.body)
-    elif action == "approve":
-        workflow.approve(output, user, payload.body)
-    elif action == "decline":
-        workflow.decline(output, user, payload.body)
-    else:
-        raise Refused(f"Unknown action; one of {', '.join(ACTIONS)}.", field="action", status=404)
+    people = list(get_user_model().objects.filter(username__in=payload.reviewers))
+    workflow.review_step(output, user, action, payload.body, people)
     output.refresh_from_db()
     return json_response(_case(output, user))
 

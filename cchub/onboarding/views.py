@@ -5,6 +5,7 @@ JSON feed and the embeddable snippet for the clusters' and calls' websites."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from csp.decorators import csp_replace, csp_update
@@ -21,6 +22,7 @@ from cchub.lib.api import Refused, json_response
 from cchub.lib.text import clean_text, unique_slug
 from cchub.onboarding import checks, deposit, fair, queries, workflow
 from cchub.onboarding.models import STATES, Call, DepositTarget, Output, Project, ProjectMember
+from cchub.onboarding.tasks import assess_output, deposit_run
 from cchub.registry.models import Centre, Cluster
 
 MAX_UPLOAD = workflow.MAX_FILE
@@ -91,101 +93,126 @@ def _back(item: Output, anchor: str = "") -> HttpResponseRedirect:
     return HttpResponseRedirect(item.get_absolute_url() + (f"#{anchor}" if anchor else ""))
 
 
+def _upload(request: HttpRequest, item: Output) -> HttpResponse | None:
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise Refused("Choose a file.", field="file")
+    if upload.size and upload.size > MAX_UPLOAD:
+        raise Refused(f"The file is larger than {MAX_UPLOAD // 1048576} MB.", field="file", status=413)
+    run, report = workflow.upload(item, request.user, upload.name or "upload", upload.read())
+    if run is None:
+        messages.error(request, "Nothing was changed: " + "; ".join(p.line() for p in report.problems))
+    else:
+        messages.success(
+            request,
+            f"Metadata read and checked: {report.count(checks.ERROR)} error(s), "
+            f"{report.count(checks.WARNING)} warning(s).",
+        )
+    return None
+
+
+def _metadata(request: HttpRequest, item: Output) -> HttpResponse | None:
+    try:
+        document = json.loads(request.POST.get("metadata", ""))
+    except json.JSONDecodeError as exc:
+        raise Refused(
+            f"The metadata is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
+            field="metadata",
+        ) from exc
+    run = workflow.set_metadata(item, request.user, document)
+    messages.success(request, f"Saved and checked: {run.errors} error(s), {run.warnings} warning(s).")
+    return None
+
+
+def _file(request: HttpRequest, item: Output) -> HttpResponse | None:
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise Refused("Choose a file.", field="file")
+    workflow.add_file(item, request.user, upload.name or "file", upload.read())
+    return None
+
+
+def _comment(request: HttpRequest, item: Output) -> HttpResponse | None:
+    data = request.POST
+    run_id = data.get("check_run", "")
+    run = item.check_runs.filter(pk=int(run_id)).first() if run_id.isdigit() else None
+    workflow.comment(item, request.user, data.get("body", ""), data.get("field", ""), run)
+    return _back(item, "timeline")
+
+
+def _override(request: HttpRequest, item: Output) -> HttpResponse | None:
+    data = request.POST
+    workflow.override(
+        item, request.user, data.get("metric", ""), data.get("status", ""), data.get("justification", "")
+    )
+    return _back(item, "fair")
+
+
+def _assess(request: HttpRequest, item: Output) -> HttpResponse | None:
+    may = workflow.rights(request.user, item)["assess"]
+    workflow.require(may, "Only those taking part assess the output.")
+    assess_output.enqueue(item.pk, request.user.pk)
+    messages.success(request, "The assessment runs in the background; reload in a moment.")
+    return _back(item, "fair")
+
+
+def _deposit(request: HttpRequest, item: Output) -> HttpResponse | None:
+    target = DepositTarget.objects.filter(pk=int(request.POST.get("target") or 0)).first()
+    if target is None:
+        raise Refused("Choose a repository.", field="target")
+    started = deposit.start(item, target, request.user)
+    deposit_run.enqueue(started.pk)
+    messages.success(request, f"Deposit to {target.name} started; its steps appear below.")
+    return None
+
+
+def _refresh(request: HttpRequest, item: Output) -> HttpResponse | None:
+    may = workflow.rights(request.user, item)["refresh_deposit"]
+    workflow.require(may, "Only community curators do this.")
+    last = item.deposits.filter(step="submitted").first()
+    if last is None:
+        raise Refused("There is no submitted deposit to ask about.", status=409)
+    state = deposit.refresh(last, request.user)
+    messages.success(request, f"The repository says: {dict(STATES)[state]}.")
+    return None
+
+
+def _review(step: str) -> Callable[[HttpRequest, Output], HttpResponse | None]:
+    def run(request: HttpRequest, item: Output) -> HttpResponse | None:
+        ids = [v for v in request.POST.getlist("reviewers") if v.isdigit()]
+        people = list(get_user_model().objects.filter(pk__in=ids))
+        workflow.review_step(item, request.user, step, request.POST.get("body", ""), people)
+        return None
+
+    return run
+
+
+# What each form on an output's page does: the review's steps are the API's (one table,
+# ``workflow.REVIEW_STEPS``), the rest are the page's own. A handler returns where to go, or
+# None for the output's page.
+PAGE_ACTIONS: dict[str, Callable[[HttpRequest, Output], HttpResponse | None]] = {
+    "upload": _upload,
+    "metadata": _metadata,
+    "file": _file,
+    "comment": _comment,
+    "override": _override,
+    "assess": _assess,
+    "deposit": _deposit,
+    "refresh": _refresh,
+    **{step: _review(step) for step in workflow.REVIEW_STEPS},
+}
+
+
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Every form on the output's page posts here."""
     item = _output(pk)
-    user, data = request.user, request.POST
+    handler = PAGE_ACTIONS.get(action)
+    if handler is None:
+        raise Http404
     try:
-        if action == "upload":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise Refused("Choose a file.", field="file")
-            if upload.size and upload.size > MAX_UPLOAD:
-                raise Refused(
-                    f"The file is larger than {MAX_UPLOAD // 1048576} MB.", field="file", status=413
-                )
-            run, report = workflow.upload(item, user, upload.name or "upload", upload.read())
-            if run is None:
-                messages.error(
-                    request, "Nothing was changed: " + "; ".join(p.line() for p in report.problems)
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Metadata read and checked: {report.count(checks.ERROR)} error(s), "
-                    f"{report.count(checks.WARNING)} warning(s).",
-                )
-        elif action == "metadata":
-            try:
-                document = json.loads(data.get("metadata", ""))
-            except json.JSONDecodeError as exc:
-                raise Refused(
-                    f"The metadata is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
-                    field="metadata",
-                ) from exc
-            run = workflow.set_metadata(item, user, document)
-            messages.success(request, f"Saved and checked: {run.errors} error(s), {run.warnings} warning(s).")
-        elif action == "file":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise Refused("Choose a file.", field="file")
-            workflow.add_file(item, user, upload.name or "file", upload.read())
-        elif action == "submit":
-            workflow.submit(item, user)
-        elif action == "start_review":
-            chosen = get_user_model().objects.filter(
-                pk__in=[v for v in data.getlist("reviewers") if v.isdigit()]
-            )
-            workflow.start_review(item, user, list(chosen))
-        elif action == "request_changes":
-            workflow.request_changes(item, user, data.get("body", ""))
-        elif action == "approve":
-            workflow.approve(item, user, data.get("body", ""))
-        elif action == "decline":
-            workflow.decline(item, user, data.get("body", ""))
-        elif action == "comment":
-            run_id = data.get("check_run", "")
-            run = item.check_runs.filter(pk=int(run_id)).first() if run_id.isdigit() else None
-            workflow.comment(item, user, data.get("body", ""), data.get("field", ""), run)
-            return _back(item, "timeline")
-        elif action == "override":
-            workflow.override(
-                item, user, data.get("metric", ""), data.get("status", ""), data.get("justification", "")
-            )
-            return _back(item, "fair")
-        elif action == "assess":
-            workflow.require(
-                workflow.rights(user, item)["assess"], "Only those taking part assess the output."
-            )
-            from cchub.onboarding.tasks import assess_output
-
-            assess_output.enqueue(item.pk, user.pk)
-            messages.success(request, "The assessment runs in the background; reload in a moment.")
-            return _back(item, "fair")
-        elif action == "deposit":
-            target = DepositTarget.objects.filter(pk=int(data.get("target") or 0)).first()
-            if target is None:
-                raise Refused("Choose a repository.", field="target")
-            started = deposit.start(item, target, user)
-            from cchub.onboarding.tasks import deposit_run
-
-            deposit_run.enqueue(started.pk)
-            messages.success(request, f"Deposit to {target.name} started; its steps appear below.")
-        elif action == "refresh":
-            workflow.require(
-                workflow.rights(user, item)["refresh_deposit"], "Only community curators do this."
-            )
-            last = item.deposits.filter(step="submitted").first()
-            if last is None:
-                raise Refused("There is no submitted deposit to ask about.", status=409)
-            state = deposit.refresh(last, user)
-            messages.success(
-                request, f"The repository says: {dict(STATES)[state]}."
-            )
-        else:
-            raise Http404
+        return handler(request, item) or _back(item)
     except Refused as exc:
         messages.error(request, exc.message)
     except deposit.DepositFailed as exc:

@@ -16,6 +16,7 @@ event; e-mail goes out after the commit.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -475,3 +476,25 @@ def comment(
 
 def timeline(output: Output) -> list[Event]:
     return list(output.events.select_related("actor", "check_run"))
+
+
+# The review's steps, as the page and the API both take them: (output, user, body,
+# reviewers) -> the output. The page and the API each find the reviewers they name.
+ReviewStep = Callable[[Output, Any, str, list[Any]], Output]
+REVIEW_STEPS: dict[str, ReviewStep] = {
+    "submit": lambda output, user, body, reviewers: submit(output, user),
+    "start_review": lambda output, user, body, reviewers: start_review(output, user, reviewers),
+    "request_changes": lambda output, user, body, reviewers: request_changes(output, user, body),
+    "approve": lambda output, user, body, reviewers: approve(output, user, body),
+    "decline": lambda output, user, body, reviewers: decline(output, user, body),
+}
+
+
+def review_step(
+    output: Output, user: Any, step: str, body: str = "", reviewers: list[Any] | None = None
+) -> Output:
+    """Take one step of the review (``REVIEW_STEPS``); an unknown step is refused (404)."""
+    run = REVIEW_STEPS.get(step)
+    if run is None:
+        raise Refused(f"Unknown action; one of {', '.join(REVIEW_STEPS)}.", field="action", status=404)
+    return run(output, user, body, reviewers or [])
