@@ -1,21 +1,20 @@
-"""Pages of the registry."""
+"""Centres: the list with its facets, a centre's page and history, editing, proposing and
+deciding on new centres, a centre's competence offers and contact points."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter, OrderedDict
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,90 +23,20 @@ from django.views.decorators.http import require_POST
 from cchub.accounts.permissions import is_network_admin
 from cchub.history import visibility
 from cchub.history.models import Change
-from cchub.history.recorder import history_for, record
+from cchub.history.recorder import record
 from cchub.lib import jsonld
 from cchub.lib.countries import country_name
 from cchub.lib.http import is_htmx
 from cchub.records.writes import RecordInvalid, apply, delete
-from cchub.registry.exchange import export_registry, public_view
-from cchub.registry.forms import (
-    CentreForm,
-    ContactForm,
-    DecisionForm,
-    ImportForm,
-    OfferForm,
-    ReleaseForm,
-    ServiceForm,
-    add_record_errors,
-)
-from cchub.registry.jsonld import centre_jsonld, cluster_jsonld, organisation_jsonld, service_jsonld
-from cchub.registry.models import (
-    COMPETENCES,
-    SERVICE_CATEGORIES,
-    Centre,
-    Cluster,
-    CompetenceOffer,
-    ContactPoint,
-    ImportJob,
-    Organisation,
-    Release,
-    Service,
-)
-from cchub.registry.permissions import (
-    can_create_for_centre,
-    can_edit,
-    can_propose_centre,
-    curated_centre_ids,
-)
+from cchub.registry.forms import CentreForm, ContactForm, DecisionForm, OfferForm, add_record_errors
+from cchub.registry.jsonld import centre_jsonld
+from cchub.registry.models import COMPETENCES, Centre, Cluster, CompetenceOffer, ContactPoint
+from cchub.registry.permissions import can_create_for_centre, can_edit, can_propose_centre, curated_centre_ids
 from cchub.registry.queries import CENTRE_FILTERS, filter_centres
-from cchub.registry.releases import ReleaseError, compare, previous_release, publish_release
+from cchub.registry.views.common import require_admin, signed_in
 from cchub.vocab.models import Concept
 from cchub.vocab.tree import top_ids
 
-
-def signed_in(request: HttpRequest) -> Any:
-    return request.user if request.user.is_authenticated else None
-
-
-def require_admin(request: HttpRequest) -> None:
-    if not is_network_admin(request.user):
-        raise PermissionDenied
-
-
-# ------------------------------------------------------------------------------- home
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    centres = Centre.objects.public()
-    clusters = Cluster.objects.annotate(
-        n=Count("centres", filter=Q(centres__review_state=Centre.APPROVED))
-    )
-    kinds = dict(Centre.KINDS)
-    by_kind = [
-        (kinds[row["kind"]], row["kind"], row["n"])
-        for row in centres.values("kind").annotate(n=Count("pk")).order_by("-n")
-    ]
-    by_country: Counter[str] = Counter()
-    for countries in centres.values_list("countries", flat=True):
-        by_country.update(countries)
-    reveal = is_network_admin(request.user)
-    changes = visibility.latest(Change.objects.select_related("user", "content_type"), reveal, 12)
-    return render(request, "registry/home.html", {
-        "clusters": clusters,
-        "by_kind": by_kind,
-        "by_country": [(code, country_name(code), n) for code, n in by_country.most_common()],
-        "totals": {
-            "centres": centres.count(),
-            "services": Service.objects.count(),
-            "competences": Concept.objects.filter(scheme__slug=COMPETENCES).count(),
-            "offers": CompetenceOffer.objects.filter(centre__review_state=Centre.APPROVED).count(),
-        },
-        "changes": changes,
-        "latest_release": Release.objects.first(),
-    })
-
-
-# ---------------------------------------------------------------------------- centres
 
 def _filtered_centres(params: Any, skip: str | None = None) -> QuerySet[Centre]:
     """Public centres matching the request's filters, leaving out ``skip`` (for facet counts)."""
@@ -333,9 +262,6 @@ def centre_decide(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("registry:pending")
 
 
-# ----------------------------------------------------------- offers and contacts (curators)
-
-
 def _child_form_view(request: HttpRequest, slug: str, form_class: Any, model: Any,
                      pk: int | None, what: str) -> HttpResponse:
     centre = _visible_centre(request, slug)
@@ -375,210 +301,6 @@ def contact_form(request: HttpRequest, slug: str, pk: int | None = None) -> Http
     return _child_form_view(request, slug, ContactForm, ContactPoint, pk, "contact point")
 
 
-# --------------------------------------------------------------------------- services
-
-
-def service_list(request: HttpRequest) -> HttpResponse:
-    qs = Service.objects.prefetch_related("centres", "categories").order_by("name")
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(tagline__icontains=q) | Q(description__icontains=q))
-    category = request.GET.get("category", "")
-    cluster = request.GET.get("cluster", "")
-    if category:
-        qs = qs.filter(categories__notation=category)
-    if cluster:
-        qs = qs.filter(centres__clusters__slug=cluster)
-    qs = qs.distinct()
-    page = Paginator(qs, 40).get_page(request.GET.get("page"))
-    categories = Concept.objects.filter(scheme__slug=SERVICE_CATEGORIES).annotate(
-        n=Count("services_in_category", distinct=True)).order_by("position")
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "registry/service_list.html", {
-        "page": page, "q": q, "category": category, "cluster": cluster,
-        "categories": categories, "clusters": Cluster.objects.all(),
-        "querystring": params.urlencode(),
-        "can_add": is_network_admin(request.user) or bool(curated_centre_ids(request.user)),
-    })
-
-
-def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    service = get_object_or_404(
-        Service.objects.prefetch_related(
-            Prefetch("centres", queryset=Centre.objects.public()),
-            "categories", "domains", "access_types", "target_users"),
-        slug=slug)
-    fmt = jsonld.wanted(request)
-    if fmt:
-        return jsonld.respond(service_jsonld(service), fmt)
-    editable = can_edit(request.user, service)
-    response = render(request, "registry/service_detail.html", {
-        "service": service, "editable": editable,
-        "jsonld": jsonld.embed(service_jsonld(service)),
-        "changes": visibility.latest(history_for(service), editable, 10),
-        "offers": service.evidence_for.select_related("centre", "competence"),
-    })
-    response["Vary"] = "Accept, Cookie"
-    return response
-
-
-def _service_centres(request: HttpRequest) -> QuerySet[Centre]:
-    if is_network_admin(request.user):
-        return Centre.objects.public()
-    return Centre.objects.filter(pk__in=curated_centre_ids(request.user))
-
-
-@login_required
-def service_form(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    service = get_object_or_404(Service, slug=slug) if slug else Service()
-    admin = is_network_admin(request.user)
-    if slug and not can_edit(request.user, service):
-        raise PermissionDenied
-    if not slug and not (admin or curated_centre_ids(request.user)):
-        raise PermissionDenied
-    centres = _service_centres(request)
-    if slug and not admin:
-        # Keep the other centres a curator cannot change; they stay linked.
-        centres = Centre.objects.filter(Q(pk__in=centres.values("pk")) | Q(services=service)).distinct()
-    if request.method == "POST":
-        form = ServiceForm(request.POST, centres=centres)
-        if form.is_valid():
-            data = form.record()
-            old = set(service.centres.values_list("slug", flat=True)) if slug else set()
-            curated = set(Centre.objects.filter(pk__in=curated_centre_ids(request.user))
-                          .values_list("slug", flat=True))
-            if not admin and (set(data["centres"]) ^ old) - curated:
-                form.add_error("centres", "You may add or remove only centres you curate.")
-            else:
-                try:
-                    apply(service, data, request.user, note="web form")
-                    messages.success(request, f"{service.name} saved.")
-                    return redirect(service)
-                except RecordInvalid as exc:
-                    add_record_errors(form, exc)
-    else:
-        initial = ServiceForm.initial_for(service) if slug else {}
-        form = ServiceForm(initial=initial, centres=centres)
-    return render(request, "registry/form.html", {
-        "form": form, "title": f"Edit {service.name}" if slug else "Add a service",
-        "back": service.get_absolute_url() if slug else "/services/",
-    })
-
-
-# ------------------------------------------------------------ clusters, organisations
-
-
-def cluster_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    cluster = get_object_or_404(Cluster, slug=slug)
-    centres = cluster.centres.public().annotate(n_offers=Count("offers")).order_by("kind", "acronym")
-    services = Service.objects.filter(centres__in=centres).distinct().order_by("name")
-    return jsonld.page(request, "registry/cluster_detail.html", {
-        "cluster": cluster, "centres": centres, "services": services,
-    }, lambda: cluster_jsonld(cluster))
-
-
-def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    org = get_object_or_404(Organisation, slug=slug)
-    return jsonld.page(request, "registry/organisation_detail.html", {
-        "org": org, "centres": org.hosted_centres.public(), "country": country_name(org.country),
-    }, lambda: organisation_jsonld(org))
-
-
-def changes(request: HttpRequest) -> HttpResponse:
-    reveal = is_network_admin(request.user)
-    changes = visibility.visible(Change.objects.select_related("user", "content_type"), reveal)
-    page = Paginator(changes, 50).get_page(request.GET.get("page"))
-    page.object_list = visibility.prepare(page.object_list, reveal)
-    return render(request, "registry/history.html", {"subject": None, "page": page, "back": "/"})
-
-
-# --------------------------------------------------------------------------- releases
-
-
-def release_list(request: HttpRequest) -> HttpResponse:
-    form = None
-    if is_network_admin(request.user):
-        form = ReleaseForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                release = publish_release(form.cleaned_data["version"], form.cleaned_data["title"],
-                                          form.cleaned_data["notes"], request.user)
-                messages.success(request, f"Release {release.version} published.")
-                return redirect(release)
-            except ReleaseError as exc:
-                form.add_error(None, str(exc))
-    elif request.method == "POST":
-        raise PermissionDenied
-    return render(request, "registry/release_list.html", {
-        "releases": Release.objects.defer("snapshot").select_related("created_by"), "form": form,
-    })
-
-
-def release_detail(request: HttpRequest, version: str) -> HttpResponse:
-    release = get_object_or_404(Release, version=version)
-    before = previous_release(release)
-    diff = compare(public_view(before.snapshot), public_view(release.snapshot)) if before else None
-    return render(request, "registry/release_detail.html", {
-        "release": release, "previous": before, "diff": diff,
-    })
-
-
-def release_download(request: HttpRequest, version: str) -> HttpResponse:
-    release = get_object_or_404(Release, version=version)
-    response = JsonResponse(public_view(release.snapshot),
-                            json_dumps_params={"indent": 1, "ensure_ascii": False})
-    response["Content-Disposition"] = f'attachment; filename="cchub-registry-{release.version}.json"'
-    return response
-
-
-def export_download(request: HttpRequest) -> HttpResponse:
-    data = export_registry()
-    if not is_network_admin(request.user):
-        data = public_view(data)
-    body = json.dumps(data, indent=1, ensure_ascii=False)
-    response = HttpResponse(body, content_type="application/json")
-    response["Content-Disposition"] = 'attachment; filename="cchub-registry.json"'
-    return response
-
-
-# ----------------------------------------------------------------------------- import
-
-
-@login_required
-def import_page(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
-    from cchub.registry.tasks import run_import
-
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            folder = settings.DATA_DIR / "imports"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{uuid.uuid4().hex}-{upload.name.rsplit('/', 1)[-1][-80:]}"
-            with path.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
-            job = ImportJob.objects.create(file_name=upload.name, stored_path=str(path),
-                                           dry_run=form.cleaned_data["dry_run"],
-                                           created_by=signed_in(request))
-            transaction.on_commit(lambda: run_import.enqueue(job.pk))
-            return redirect(job)
-    else:
-        form = ImportForm()
-    jobs = ImportJob.objects.select_related("created_by")[:10]
-    return render(request, "registry/import.html", {"form": form, "jobs": jobs})
-
-
-@login_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    require_admin(request)
-    job = get_object_or_404(ImportJob, pk=pk)
-    template = "registry/_import_job.html" if is_htmx(request) else "registry/import_job.html"
-    return render(request, template, {"job": job})
-
-
 def media_logo(request: HttpRequest, name: str) -> HttpResponseBase:
     """Serve an uploaded logo (only files under logos/, with a safe content type)."""
     path = f"logos/{name}"
@@ -592,5 +314,3 @@ def media_logo(request: HttpRequest, name: str) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=86400"
     return response
-
-

@@ -1,0 +1,1 @@
+"""Pages of the registry, one module per feature."""
