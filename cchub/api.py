@@ -138,10 +138,11 @@ def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(403, "You may not do this.")
 
 
+# Each app's router, mounted once at its prefix (the registry's resources are the root).
 api.add_router("/", registry_router)
-api.add_router("/", search_router)
-api.add_router("/", support_router)
-api.add_router("/", glossary_router)
-api.add_router("/", training_router)
-api.add_router("/", eosc_router)
-api.add_router("/", onboarding_router)
+api.add_router("/search", search_router)
+api.add_router("/support", support_router)
+api.add_router("/glossary", glossary_router)
+api.add_router("/training", training_router)
+api.add_router("/eosc", eosc_router)
+api.add_router("/onboarding", onboarding_router)

@@ -66,7 +66,7 @@ def _term(request: HttpRequest, slug: str) -> Term:
     return term
 
 
-@router.get("/glossary/terms", summary="Glossary terms (approved and deprecated)", auth=None)
+@router.get("/terms", summary="Glossary terms (approved and deprecated)", auth=None)
 def list_terms(
     request: HttpRequest, q: str = "", cluster: str = "", page: int = 1, page_size: int = 100
 ) -> Any:
@@ -82,18 +82,18 @@ def list_terms(
     return json_response(paginate(request, qs, page, page_size, term_json))
 
 
-@router.get("/glossary/terms/{slug}", summary="One term", auth=None)
+@router.get("/terms/{slug}", summary="One term", auth=None)
 def read_term(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(term_json(_term(request, slug)))
 
 
-@router.post("/glossary/terms", summary="Propose a term", auth=token_auth)
+@router.post("/terms", summary="Propose a term", auth=token_auth)
 def propose(request: HttpRequest, payload: TermIn) -> HttpResponse:
     term = workflow.propose(request.auth, payload.dict())  # type: ignore[attr-defined]
     return json_response(term_json(term), status=201)
 
 
-@router.patch("/glossary/terms/{slug}", summary="Edit a term", auth=token_auth)
+@router.patch("/terms/{slug}", summary="Edit a term", auth=token_auth)
 def edit(request: HttpRequest, slug: str, payload: dict[str, Any]) -> HttpResponse:
     term = _term(request, slug)
     workflow.edit(request.auth, term, payload)  # type: ignore[attr-defined]
@@ -101,7 +101,7 @@ def edit(request: HttpRequest, slug: str, payload: dict[str, Any]) -> HttpRespon
 
 
 @router.post(
-    "/glossary/terms/{slug}/{step}",
+    "/terms/{slug}/{step}",
     summary="A workflow step: submit, approve, send-back, deprecate, comment",
     auth=token_auth,
 )
@@ -112,7 +112,7 @@ def step(request: HttpRequest, slug: str, step: str, payload: StepIn) -> HttpRes
     return json_response(term_json(term))
 
 
-@router.get("/glossary/skos", summary="The whole glossary as a SKOS concept scheme", auth=None)
+@router.get("/skos", summary="The whole glossary as a SKOS concept scheme", auth=None)
 def download_skos(request: HttpRequest, format: str = "turtle") -> HttpResponse:
     """`format` is turtle, json-ld or rdf-xml (the same files as /glossary/skos.ttl, .jsonld, .rdf)."""
     if format not in skos.FORMATS:

@@ -21,12 +21,12 @@ def _centres() -> QuerySet[Centre]:
     return Centre.objects.public().filter(exportable()).prefetch_related("contacts", "hosts", "clusters")
 
 
-@router.get("/eosc/providers", summary="Every centre as an EOSC Resource Catalogue Provider", auth=None)
+@router.get("/providers", summary="Every centre as an EOSC Resource Catalogue Provider", auth=None)
 def providers(request: HttpRequest) -> HttpResponse:
     return json_response({"results": [eosc.provider(c) for c in _centres()]})
 
 
-@router.get("/eosc/providers/{slug}", summary="A centre as an EOSC Provider, with what is missing", auth=None)
+@router.get("/providers/{slug}", summary="A centre as an EOSC Provider, with what is missing", auth=None)
 def provider(request: HttpRequest, slug: str) -> HttpResponse:
     centre = _centres().filter(slug=slug).first()
     if centre is None:
@@ -34,7 +34,7 @@ def provider(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(eosc.provider(centre, private=can_edit(optional_user(request), centre)))
 
 
-@router.get("/eosc/services/{slug}", summary="A service as an EOSC Service, with what is missing", auth=None)
+@router.get("/services/{slug}", summary="A service as an EOSC Service, with what is missing", auth=None)
 def service(request: HttpRequest, slug: str) -> HttpResponse:
     found = (
         Service.objects.filter(exportable()).filter(slug=slug).prefetch_related("centres__contacts").first()

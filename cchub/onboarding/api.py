@@ -85,25 +85,25 @@ def _case(output: Output, user: Any) -> dict[str, Any]:
     return data
 
 
-@router.get("/onboarding/projects", summary="Funded projects with their outputs' progress", auth=None)
+@router.get("/projects", summary="Funded projects with their outputs' progress", auth=None)
 def list_projects(request: HttpRequest, call: str = "", cluster: str = "") -> HttpResponse:
     return json_response({"projects": [queries.project_summary(p) for p in queries.projects(call, cluster)]})
 
 
-@router.get("/onboarding/projects/{slug}", summary="One project", auth=None)
+@router.get("/projects/{slug}", summary="One project", auth=None)
 def read_project(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(queries.project_summary(get_object_or_404(queries.projects(), slug=slug)))
 
 
 @router.get(
-    "/onboarding/outputs/{pk}", summary="One output: state, FAIR; its case to those taking part", auth=None
+    "/outputs/{pk}", summary="One output: state, FAIR; its case to those taking part", auth=None
 )
 def read_output(request: HttpRequest, pk: int) -> HttpResponse:
     return json_response(_case(get_object_or_404(Output, pk=pk), optional_user(request)))
 
 
 @router.post(
-    "/onboarding/check", summary="Check metadata (CodeMeta for software) without storing it", auth=None
+    "/check", summary="Check metadata (CodeMeta for software) without storing it", auth=None
 )
 def check_metadata(request: HttpRequest, payload: CheckIn) -> HttpResponse:
     if payload.kind not in dict(checks.KINDS):
@@ -111,14 +111,14 @@ def check_metadata(request: HttpRequest, payload: CheckIn) -> HttpResponse:
     return json_response(checks.check_document(payload.metadata, payload.kind).as_dict())
 
 
-@router.put("/onboarding/outputs/{pk}/metadata", summary="Replace the metadata (the team)", auth=token_auth)
+@router.put("/outputs/{pk}/metadata", summary="Replace the metadata (the team)", auth=token_auth)
 def put_metadata(request: HttpRequest, pk: int, payload: MetadataIn) -> HttpResponse:
     output = get_object_or_404(Output, pk=pk)
     run = workflow.set_metadata(output, _user(request), payload.metadata)
     return json_response({"checks": run.report, "output": _case(output, _user(request))})
 
 
-@router.post("/onboarding/outputs/{pk}/actions/{action}", summary="Act on the review", auth=token_auth)
+@router.post("/outputs/{pk}/actions/{action}", summary="Act on the review", auth=token_auth)
 def act(request: HttpRequest, pk: int, action: str, payload: ActionIn) -> HttpResponse:
     output = get_object_or_404(Output, pk=pk)
     user = _user(request)
@@ -129,7 +129,7 @@ def act(request: HttpRequest, pk: int, action: str, payload: ActionIn) -> HttpRe
 
 
 @router.post(
-    "/onboarding/outputs/{pk}/comments", summary="Comment (on the whole or on a field)", auth=token_auth
+    "/outputs/{pk}/comments", summary="Comment (on the whole or on a field)", auth=token_auth
 )
 def add_comment(request: HttpRequest, pk: int, payload: CommentIn) -> HttpResponse:
     output = get_object_or_404(Output, pk=pk)
@@ -137,7 +137,7 @@ def add_comment(request: HttpRequest, pk: int, payload: CommentIn) -> HttpRespon
     return json_response({"id": event.pk, "at": event.created_at.isoformat()}, status=201)
 
 
-@router.post("/onboarding/outputs/{pk}/overrides", summary="Override a FAIR metric (mentor)", auth=token_auth)
+@router.post("/outputs/{pk}/overrides", summary="Override a FAIR metric (mentor)", auth=token_auth)
 def add_override(request: HttpRequest, pk: int, payload: OverrideIn) -> HttpResponse:
     output = get_object_or_404(Output, pk=pk)
     workflow.override(output, _user(request), payload.metric, payload.status, payload.justification)

@@ -64,7 +64,7 @@ def run_search(params: Any) -> Results:
                   page_size=params.page_size, sort=params.sort)
 
 
-@router.get("/search", summary="Search centres, services and competences", tags=["search"], auth=None)
+@router.get("", summary="Search centres, services and competences", tags=["search"], auth=None)
 def search_endpoint(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
     """Full-text search with field boosts, "quoted phrases", prefix matching of the last word,
     synonyms from the vocabularies, a relaxed fallback when every word together finds nothing,

@@ -177,7 +177,7 @@ def ticket_detail(ticket: Ticket, user: Any) -> dict[str, Any]:
     return data
 
 
-@router.post("/support/route", summary="Rank the centres that could answer a question", auth=None)
+@router.post("/route", summary="Rank the centres that could answer a question", auth=None)
 def route_question(request: HttpRequest, payload: RouteIn) -> HttpResponse:
     """Returns `{"candidates": [{"centre": {"id", "acronym", "name", "url"}, "score", "reasons"}]}`,
     best first, without creating a ticket."""
@@ -209,7 +209,7 @@ def route_question(request: HttpRequest, payload: RouteIn) -> HttpResponse:
     )
 
 
-@router.post("/support/tickets", summary="Ask a question (creates a ticket)", auth=None)
+@router.post("/tickets", summary="Ask a question (creates a ticket)", auth=None)
 def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     """With a token the ticket is yours and is routed at once; without one, give `email`:
     the ticket is routed after you confirm the address with the link we send."""
@@ -231,7 +231,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     return json_response({**ticket_summary(ticket), "confirmation_needed": False}, status=201)
 
 
-@router.get("/support/tickets", summary="Tickets you may see", auth=token_auth)
+@router.get("/tickets", summary="Tickets you may see", auth=token_auth)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpResponse:
     """`queue` is one of mine, unassigned, centre, triage, escalated, requested (your own
     questions), or empty for all you may see."""
@@ -251,7 +251,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpRes
     )
 
 
-@router.get("/support/tickets/{pk}", summary="One ticket with its timeline", auth=token_auth)
+@router.get("/tickets/{pk}", summary="One ticket with its timeline", auth=token_auth)
 def read_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     """Requesters see public replies only; supporters also see notes, routing and SLA."""
     ticket = _ticket(request, pk)
@@ -266,7 +266,7 @@ def _apply(request: HttpRequest, pk: int, action: str, run: Any) -> HttpResponse
 
 
 @router.post(
-    "/support/tickets/{pk}/replies", summary="Reply (public) or add an internal note", auth=token_auth
+    "/tickets/{pk}/replies", summary="Reply (public) or add an internal note", auth=token_auth
 )
 def add_reply(request: HttpRequest, pk: int, payload: ReplyIn) -> HttpResponse:
     action = "reply" if payload.public else "note"
@@ -278,22 +278,22 @@ def add_reply(request: HttpRequest, pk: int, payload: ReplyIn) -> HttpResponse:
     )
 
 
-@router.post("/support/tickets/{pk}/state", summary="Change the state", auth=token_auth)
+@router.post("/tickets/{pk}/state", summary="Change the state", auth=token_auth)
 def set_state(request: HttpRequest, pk: int, payload: StateIn) -> HttpResponse:
     return _apply(request, pk, "view", lambda t, u: workflow.change_state(t, u, payload.state, payload.note))
 
 
-@router.post("/support/tickets/{pk}/priority", summary="Change the priority", auth=token_auth)
+@router.post("/tickets/{pk}/priority", summary="Change the priority", auth=token_auth)
 def set_priority(request: HttpRequest, pk: int, payload: PriorityIn) -> HttpResponse:
     return _apply(request, pk, "priority", lambda t, u: workflow.set_priority(t, u, payload.priority))
 
 
-@router.post("/support/tickets/{pk}/assign", summary="Assign to a supporter of the centre", auth=token_auth)
+@router.post("/tickets/{pk}/assign", summary="Assign to a supporter of the centre", auth=token_auth)
 def assign(request: HttpRequest, pk: int, payload: AssignIn) -> HttpResponse:
     return _apply(request, pk, "assign", lambda t, u: workflow.assign(t, u, payload.assignee))
 
 
-@router.post("/support/tickets/{pk}/place", summary="Send a triage ticket to a centre", auth=token_auth)
+@router.post("/tickets/{pk}/place", summary="Send a triage ticket to a centre", auth=token_auth)
 def place(request: HttpRequest, pk: int, payload: CentreIn) -> HttpResponse:
     return _apply(
         request, pk, "place", lambda t, u: workflow.place(t, u, _centre_id(payload.centre), payload.note)
@@ -301,7 +301,7 @@ def place(request: HttpRequest, pk: int, payload: CentreIn) -> HttpResponse:
 
 
 @router.post(
-    "/support/tickets/{pk}/transfer", summary="Transfer to another centre, with a reason", auth=token_auth
+    "/tickets/{pk}/transfer", summary="Transfer to another centre, with a reason", auth=token_auth
 )
 def transfer(request: HttpRequest, pk: int, payload: CentreIn) -> HttpResponse:
     return _apply(
@@ -313,27 +313,27 @@ def transfer(request: HttpRequest, pk: int, payload: CentreIn) -> HttpResponse:
 
 
 @router.post(
-    "/support/tickets/{pk}/refer", summary="Refer onwards: the centre lacks the competence", auth=token_auth
+    "/tickets/{pk}/refer", summary="Refer onwards: the centre lacks the competence", auth=token_auth
 )
 def refer(request: HttpRequest, pk: int, payload: ReasonIn) -> HttpResponse:
     return _apply(request, pk, "refer", lambda t, u: workflow.refer(t, u, payload.reason))
 
 
 @router.post(
-    "/support/tickets/{pk}/escalate", summary="Escalate to the network coordinators", auth=token_auth
+    "/tickets/{pk}/escalate", summary="Escalate to the network coordinators", auth=token_auth
 )
 def escalate(request: HttpRequest, pk: int, payload: ReasonIn) -> HttpResponse:
     return _apply(request, pk, "escalate", lambda t, u: workflow.escalate(t, u, payload.reason))
 
 
-@router.post("/support/tickets/{pk}/invite", summary="Invite another centre to collaborate", auth=token_auth)
+@router.post("/tickets/{pk}/invite", summary="Invite another centre to collaborate", auth=token_auth)
 def invite(request: HttpRequest, pk: int, payload: CentreIn) -> HttpResponse:
     return _apply(
         request, pk, "invite", lambda t, u: workflow.invite(t, u, _centre_id(payload.centre), payload.note)
     )
 
 
-@router.post("/support/tickets/{pk}/links", summary="Link to another ticket", auth=token_auth)
+@router.post("/tickets/{pk}/links", summary="Link to another ticket", auth=token_auth)
 def add_link(request: HttpRequest, pk: int, payload: LinkIn) -> HttpResponse:
     return _apply(request, pk, "link", lambda t, u: workflow.link(t, u, payload.target, payload.kind))
 
@@ -350,7 +350,7 @@ def article_json(article: Article) -> dict[str, Any]:
     }
 
 
-@router.get("/support/articles", summary="Published knowledge-base articles", auth=None)
+@router.get("/articles", summary="Published knowledge-base articles", auth=None)
 def list_articles(request: HttpRequest, page: int = 1, page_size: int = 50) -> HttpResponse:
     qs = (
         Article.objects.filter(status=Article.APPROVED)
@@ -360,7 +360,7 @@ def list_articles(request: HttpRequest, page: int = 1, page_size: int = 50) -> H
     return json_response(paginate(request, qs, page, page_size, article_json))
 
 
-@router.get("/support/articles/{slug}", summary="One published article", auth=None)
+@router.get("/articles/{slug}", summary="One published article", auth=None)
 def read_article(request: HttpRequest, slug: str) -> HttpResponse:
     article = Article.objects.filter(slug=slug, status=Article.APPROVED).first()
     if article is None:
@@ -368,7 +368,7 @@ def read_article(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(article_json(article))
 
 
-@router.get("/support/suggest", summary="Articles that may answer a question being typed", auth=None)
+@router.get("/suggest", summary="Articles that may answer a question being typed", auth=None)
 def suggest(request: HttpRequest, q: str = "") -> HttpResponse:
     if len(q) > 2000:
         raise ApiError(413, "The text is too long.", [{"field": "q", "message": "at most 2000 characters"}])

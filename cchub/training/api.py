@@ -122,7 +122,7 @@ def source_json(source: Source) -> dict[str, Any]:
     }
 
 
-@router.get("/training/events", summary="Training events (filters as on the roadmap)", auth=None)
+@router.get("/events", summary="Training events (filters as on the roadmap)", auth=None)
 def list_events(request: HttpRequest, filters: Query[EventFilters]) -> HttpResponse:
     qs = filter_events(Event.objects.all(), filters.dict()).prefetch_related("organisers", "competences")
     if filters.upcoming:
@@ -132,7 +132,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilters]) -> HttpRespo
     return json_response(paginate(request, qs.order_by("start"), filters.page, filters.page_size, event_json))
 
 
-@router.get("/training/events/{slug}", summary="One event", auth=None)
+@router.get("/events/{slug}", summary="One event", auth=None)
 def read_event(request: HttpRequest, slug: str) -> HttpResponse:
     event = Event.objects.filter(slug=slug).first()
     if event is None:
@@ -140,7 +140,7 @@ def read_event(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(event_json(event))
 
 
-@router.get("/training/materials", summary="Training materials", auth=None)
+@router.get("/materials", summary="Training materials", auth=None)
 def list_materials(
     request: HttpRequest, status: str = "", page: int = 1, page_size: int = 50
 ) -> HttpResponse:
@@ -150,7 +150,7 @@ def list_materials(
     return json_response(paginate(request, qs, page, page_size, material_json))
 
 
-@router.get("/training/materials/{slug}", summary="One material", auth=None)
+@router.get("/materials/{slug}", summary="One material", auth=None)
 def read_material(request: HttpRequest, slug: str) -> HttpResponse:
     material = Material.objects.filter(slug=slug).first()
     if material is None:
@@ -158,7 +158,7 @@ def read_material(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(material_json(material))
 
 
-@router.get("/training/paths", summary="Learning paths", auth=None)
+@router.get("/paths", summary="Learning paths", auth=None)
 def list_paths(request: HttpRequest, page: int = 1, page_size: int = 50) -> HttpResponse:
     qs = LearningPath.objects.prefetch_related("competences", "steps__event", "steps__material")
     return json_response(paginate(request, qs, page, page_size, path_json))
@@ -174,7 +174,7 @@ def _centre_for(user: Any, slug: str) -> Centre:
 
 
 @router.post(
-    "/training/records", summary="Add or update an event or a material (the ingestors' path)", auth=token_auth
+    "/records", summary="Add or update an event or a material (the ingestors' path)", auth=token_auth
 )
 def write_record(request: HttpRequest, payload: RecordIn, dry_run: bool = False) -> HttpResponse:
     """The record's fields are those of a CSV row (see docs/training.md). Validated,
@@ -187,7 +187,7 @@ def write_record(request: HttpRequest, payload: RecordIn, dry_run: bool = False)
     return json_response(report.as_dict(), status=201 if report.added else 200)
 
 
-@router.get("/training/sources", summary="Ingestion sources you may manage", auth=token_auth)
+@router.get("/sources", summary="Ingestion sources you may manage", auth=token_auth)
 def list_sources(request: HttpRequest) -> HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
     qs = Source.objects.select_related("centre")
@@ -196,7 +196,7 @@ def list_sources(request: HttpRequest) -> HttpResponse:
     return json_response({"results": [source_json(s) for s in qs]})
 
 
-@router.post("/training/sources", summary="Register a source for a centre", auth=token_auth)
+@router.post("/sources", summary="Register a source for a centre", auth=token_auth)
 def add_source(request: HttpRequest, payload: SourceIn) -> HttpResponse:
     centre = _centre_for(request.auth, payload.centre)  # type: ignore[attr-defined]
     if payload.kind not in dict(Source.KINDS):
@@ -223,7 +223,7 @@ def add_source(request: HttpRequest, payload: SourceIn) -> HttpResponse:
     return json_response(source_json(source), status=201)
 
 
-@router.post("/training/sources/{pk}/run", summary="Ingest a source now, in the background", auth=token_auth)
+@router.post("/sources/{pk}/run", summary="Ingest a source now, in the background", auth=token_auth)
 def run_source(request: HttpRequest, pk: int, dry_run: bool = False) -> HttpResponse:
     source = Source.objects.select_related("centre").filter(pk=pk).first()
     if source is None:
@@ -242,7 +242,7 @@ def run_source(request: HttpRequest, pk: int, dry_run: bool = False) -> HttpResp
     )
 
 
-@router.get("/training/calendar.ics", summary="The roadmap as an iCalendar feed (same filters)", auth=None)
+@router.get("/calendar.ics", summary="The roadmap as an iCalendar feed (same filters)", auth=None)
 def calendar_feed(request: HttpRequest, filters: Query[EventFilters]) -> HttpResponse:
     """The same feed as /training/calendar.ics, for calendar applications."""
     from cchub.training.views import calendar
