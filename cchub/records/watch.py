@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -23,7 +24,8 @@ _local = threading.local()
 
 def follow(watched: Iterable[type[models.Model]], listener: Listener, uid: str) -> None:
     """Call ``listener(instance, deleted)`` after every save, delete and many-to-many change of
-    the ``watched`` models (not for raw fixture loading)."""
+    the ``watched`` models (not for raw fixture loading, nor for links to user accounts, such as
+    a centre's curators: no public view shows them)."""
 
     def saved(sender: Any, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
         if not raw:
@@ -41,6 +43,8 @@ def follow(watched: Iterable[type[models.Model]], listener: Listener, uid: str) 
         post_save.connect(saved, sender=model, weak=False, dispatch_uid=f"{uid}-save-{label}")
         post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=f"{uid}-del-{label}")
         for field in model._meta.many_to_many:
+            if field.related_model is get_user_model():
+                continue  # who curates or reviews a record is in no view derived from it
             through = field.remote_field.through  # type: ignore[union-attr]
             m2m_changed.connect(
                 linked, sender=through, weak=False, dispatch_uid=f"{uid}-m2m-{label}-{field.name}"
