@@ -9,6 +9,7 @@ from django.db import transaction
 
 from cchub.glossary.models import Term, TermDefinition
 from cchub.lib.text import slugify
+from cchub.records import watch
 from cchub.registry.models import Cluster
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -20,7 +21,7 @@ def load_glossary() -> dict[str, int]:
     differ. Idempotent: terms are matched by slug and updated."""
     items = json.loads((DATA_DIR / "glossary.json").read_text(encoding="utf-8"))
     counts = {"terms": 0, "variants": 0}
-    with transaction.atomic():
+    with transaction.atomic(), watch.batch():  # index and publish each term once, at the end
         terms: dict[str, Term] = {}
         keys: dict[str, Term] = {}
         for item in items:

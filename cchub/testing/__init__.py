@@ -1,4 +1,6 @@
-"""pytest plugin loaded early (``-p cchub.testing``): test settings before Django starts."""
+"""Testing the hub: this package is the pytest plugin loaded early (``-p cchub.testing``), which
+sets the test settings before Django starts; ``helpers`` and ``factories`` build what tests
+need (import them inside tests: they need Django set up)."""
 
 from __future__ import annotations
 
