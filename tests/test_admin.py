@@ -7,9 +7,9 @@ from django.test import Client
 
 from cchub.history.models import Change
 from cchub.registry.models import Centre
-from tests.conftest import PASSWORD
+from cchub.testing.helpers import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 @pytest.mark.parametrize("model", ["registry/centre", "registry/service", "registry/organisation",

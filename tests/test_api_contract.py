@@ -20,15 +20,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from cchub.testing.helpers import token_for
 from cchub.wsgi import application
-from tests.conftest import token_for
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = settings(max_examples=3, deadline=None, database=None, derandomize=True,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 @pytest.fixture(autouse=True)

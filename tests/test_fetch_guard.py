@@ -14,6 +14,8 @@ import pytest
 from cchub.lib import fetch
 from cchub.lib.fetch import FetchError, Limits
 
+pytestmark = pytest.mark.demo
+
 
 class Recorder(http.server.BaseHTTPRequestHandler):
     """Answers by path: /redirect?to=URL, /trickle, anything else 200 with the path; keeps

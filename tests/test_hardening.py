@@ -19,9 +19,9 @@ from django.test import Client
 from cchub.records.writes import apply
 from cchub.registry.models import Centre
 from cchub.support.models import Ticket
-from tests.conftest import PASSWORD, Api, make_user, token_for
+from cchub.testing.helpers import PASSWORD, Api, make_user, token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 PAGES = ["/", "/centres/", "/centres/escape-vo/", "/services/", "/search/?q=vo", "/support/",
          "/glossary/", "/training/", "/landscape/", "/landscape/gaps/", "/accounts/login/"]

@@ -20,7 +20,7 @@ from cchub.lib import jobs
 from cchub.registry.models import ImportJob
 from cchub.registry.tasks import reap_imports
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def dead_runner() -> str:
@@ -107,8 +107,8 @@ def test_a_deposit_whose_process_died_resumes_its_draft(
     """The review's M5: kill -9 after the draft was created, then deposit again."""
     from cchub.lib.api import Refused
     from cchub.onboarding import deposit
-    from tests.invenio_server import invenio
-    from tests.test_onboarding_workflow import approved, make_target
+    from cchub.onboarding.tests.invenio_server import invenio
+    from cchub.onboarding.tests.test_workflow import approved, make_target
 
     o = onboarding
     output = approved(o, django_capture_on_commit_callbacks)

@@ -31,9 +31,9 @@ from cchub.records.writes import apply
 from cchub.registry.models import Centre, ContactPoint
 from cchub.registry.releases import publish_release
 from cchub.support.models import Article
-from tests.conftest import PASSWORD, Api, make_user, token_for
+from cchub.testing.helpers import PASSWORD, Api, make_user, token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 # Every private value carries a marker no demo text has, so a hit is a leak.
 SECRETS = {

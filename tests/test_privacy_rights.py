@@ -20,9 +20,9 @@ from cchub.registry.models import Centre, ContactPoint
 from cchub.support import workflow
 from cchub.support.models import InboundMail, Ticket, TicketEvent
 from cchub.support.workflow import Submission
-from tests.conftest import PASSWORD, make_user, token_for
+from cchub.testing.helpers import PASSWORD, make_user, token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 EMAIL, NAME = "claire.dubois@example.org", "Claire Dubois"
 

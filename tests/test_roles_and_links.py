@@ -18,11 +18,11 @@ from cchub.registry.models import Centre, Service
 from cchub.support import knowledge
 from cchub.support.models import Article
 from cchub.support.workflow import TicketError
+from cchub.testing.helpers import Api, token_for
 from cchub.training import ingest
 from cchub.training.models import Event, Material
-from tests.conftest import Api, token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 UNSAFE = ["javascript:alert(document.domain)", "data:text/html,<script>alert(1)</script>",
           "file:///etc/passwd", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "vbscript:msgbox(1)"]
@@ -135,7 +135,7 @@ def test_a_feed_never_changes_another_centres_material(users: dict[str, Any], tr
 
 
 def test_mentors_cannot_grant_reviewer_access(onboarding: dict[str, Any]) -> None:
-    from tests.test_onboarding_workflow import VALID
+    from cchub.onboarding.tests.test_workflow import VALID
 
     output = onboarding["output"]
     flow.upload(output, onboarding["lead"], "codemeta.json", VALID)
