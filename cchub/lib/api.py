@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
+import typing
 from collections.abc import Callable
 from typing import Any
 
+import pydantic
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -33,6 +36,18 @@ class Strict(Schema):
     """An API input that refuses unknown fields."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def strict_from(source: type, name: str, exclude: tuple[str, ...] = ()) -> type[Strict]:
+    """An API input with the fields of a service's dataclass (but ``exclude``), so that the
+    two are declared once: the dataclass is the contract, the API takes exactly its fields."""
+    hints = typing.get_type_hints(source)
+    fields = {
+        f.name: (hints[f.name], f.default if f.default is not dataclasses.MISSING else ...)
+        for f in dataclasses.fields(source)
+        if f.name not in exclude
+    }
+    return pydantic.create_model(name, __base__=Strict, **fields)  # type: ignore[call-overload, no-any-return]
 
 
 class ApiError(Exception):

@@ -6,13 +6,13 @@ address by e-mail); everything else needs a token and the right on the ticket.
 
 # No ``from __future__ import annotations``: django-ninja reads these annotations at run time.
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from cchub.accounts.auth import TokenAuth, token_user
-from cchub.lib.api import ApiError, Strict, json_response, paginate
+from cchub.lib.api import ApiError, Strict, json_response, paginate, strict_from
 from cchub.registry.models import Centre, Service
 from cchub.support import knowledge, routing, sla, workflow
 from cchub.support.guests import too_many
@@ -33,16 +33,10 @@ class RouteIn(Strict):
     stage: str | None = None
 
 
-class TicketIn(Strict):
-    subject: str
-    body: str
-    email: str = ""
-    name: str = ""
-    stage: str = ""
-    country: str = ""
-    language: str = ""
-    service: str = ""
-    priority: str = "less-urgent"
+if TYPE_CHECKING:
+    TicketIn = Strict
+else:  # a question by the API has the fields of a question by the form, files aside
+    TicketIn = strict_from(workflow.Submission, "TicketIn", exclude=("uploads",))
 
 
 class ReplyIn(Strict):
@@ -214,10 +208,10 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     """With a token the ticket is yours and is routed at once; without one, give `email`:
     the ticket is routed after you confirm the address with the link we send."""
     user = token_user(request)  # a session cookie does not make a guest's question yours
-    refused = too_many(request, payload.email, signed_in=user.is_authenticated)
+    sub = workflow.Submission(**payload.dict())
+    refused = too_many(request, sub.email, signed_in=user.is_authenticated)
     if refused:
         raise ApiError(429, refused)
-    sub = workflow.Submission(**payload.dict())
     ticket = workflow.submit(sub, user if user.is_authenticated else None)
     if not ticket.confirmed:
         return json_response(

@@ -132,12 +132,16 @@ def list_events(request: HttpRequest, filters: Query[EventFilters]) -> HttpRespo
     return json_response(paginate(request, qs.order_by("start"), filters.page, filters.page_size, event_json))
 
 
+def _one(model: type[Event] | type[Material], slug: str, to_json: Any) -> HttpResponse:
+    found = model.objects.filter(slug=slug).first()
+    if found is None:
+        raise ApiError(404, f"No such {model._meta.verbose_name}.")
+    return json_response(to_json(found))
+
+
 @router.get("/events/{slug}", summary="One event", auth=None)
 def read_event(request: HttpRequest, slug: str) -> HttpResponse:
-    event = Event.objects.filter(slug=slug).first()
-    if event is None:
-        raise ApiError(404, "No such event.")
-    return json_response(event_json(event))
+    return _one(Event, slug, event_json)
 
 
 @router.get("/materials", summary="Training materials", auth=None)
@@ -152,10 +156,7 @@ def list_materials(
 
 @router.get("/materials/{slug}", summary="One material", auth=None)
 def read_material(request: HttpRequest, slug: str) -> HttpResponse:
-    material = Material.objects.filter(slug=slug).first()
-    if material is None:
-        raise ApiError(404, "No such material.")
-    return json_response(material_json(material))
+    return _one(Material, slug, material_json)
 
 
 @router.get("/paths", summary="Learning paths", auth=None)
