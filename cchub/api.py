@@ -17,9 +17,8 @@ from cchub.lib.api import MAX_PAGE, MAX_PAGE_SIZE, ApiError, Refused, TextParser
 from cchub.onboarding.api import router as onboarding_router
 from cchub.onboarding.checks import KINDS
 from cchub.registry.api import router as registry_router
+from cchub.search import MAX_QUERY, TYPES
 from cchub.search.api import router as search_router
-from cchub.search.index import TYPES
-from cchub.search.query import MAX_QUERY
 from cchub.support.api import router as support_router
 from cchub.support.models import PRIORITIES
 from cchub.support.workflow import MAX_BODY, MAX_SUBJECT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cchub.glossary.models import Term
 from cchub.registry.search import FACET_LABELS, VALUE_LABELS
-from cchub.search.index import DocumentData, SearchType, register
+from cchub.search import DocumentData, SearchType, register
 
 
 def term_document(term: Term) -> DocumentData | None:

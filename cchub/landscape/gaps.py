@@ -22,7 +22,7 @@ from typing import Any
 
 from cchub.landscape.coverage import LEVEL_LABELS, Matrix, live
 from cchub.lib.countries import country_name
-from cchub.search.models import ZeroResultQuery
+from cchub.search import zero_result_queries
 from cchub.support import stats
 from cchub.vocab.models import Concept
 
@@ -108,7 +108,7 @@ def demand(start: dt.datetime, end: dt.datetime) -> dict[str, Demand]:
         found.setdefault(notation, Demand()).tickets += n
     pattern, names = _matcher()
     queries: Counter[tuple[str, bool]] = Counter()
-    searches = ZeroResultQuery.objects.filter(at__gte=start, at__lt=end).values_list("query", "doc_types")
+    searches = zero_result_queries(start, end)
     for query, types in searches:
         queries[(query, bool(types) and set(types) <= TRAINING_TYPES)] += 1
     for (query, for_training), n in queries.items():

@@ -6,7 +6,7 @@ from typing import Any
 
 from cchub.lib.countries import country_name, language_name
 from cchub.registry.models import COMPETENCES, Centre, Cluster, CompetenceOffer, Service
-from cchub.search.index import DocumentData, SearchType, register
+from cchub.search import DocumentData, SearchType, register
 from cchub.vocab.models import Concept
 from cchub.vocab.tree import top_ids
 

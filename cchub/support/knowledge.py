@@ -20,7 +20,7 @@ from cchub.history.recorder import tracked
 from cchub.lib.jsonld import SCHEMA, clean, url
 from cchub.lib.text import clean_text, unique_slug
 from cchub.registry.models import COMPETENCES
-from cchub.search.query import search
+from cchub.search import search
 from cchub.support.models import SOLVED, Article, Ticket, TicketEvent
 from cchub.support.permissions import led_centre_ids, may, supported_centre_ids
 from cchub.support.workflow import TicketError

@@ -32,9 +32,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max
 
+from cchub import search
 from cchub.lib.countries import COUNTRIES, DEMONYMS, country_name, language_name
 from cchub.registry.models import COMPETENCES, Centre, CompetenceOffer, Service
-from cchub.search import semantic
 from cchub.vocab.models import Concept
 
 LEVEL_WEIGHT = {"expert": 1.0, "hands-on": 0.8, "training": 0.45, "referral": 0.25}
@@ -238,7 +238,7 @@ def _stamp() -> tuple[Any, ...]:
             )
         ),
         TicketEvent.objects.filter(kind=TicketEvent.TRANSFER).count(),
-        semantic.available(),
+        search.semantic_available(),
     )
 
 
@@ -382,14 +382,14 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         index_of={cp.centre_id: ci for ci, cp in enumerate(centres)},
         country_words=country_words,
     )
-    if semantic.available():
-        built.concept_vectors = semantic.embed_stored(
+    if search.semantic_available():
+        built.concept_vectors = search.embed_stored(
             [f"{c.pref_label}. {', '.join(c.alt_labels)}. {c.definition}" for c in concepts]
         )
-        built.centre_vectors = semantic.embed_stored(
+        built.centre_vectors = search.embed_stored(
             [_centre_text(c, b) for c, b in zip(centres, bags, strict=True)]
         )
-        built.experience_vectors = semantic.embed_stored(experience_texts) if experience_texts else None
+        built.experience_vectors = search.embed_stored(experience_texts) if experience_texts else None
     return built
 
 
@@ -473,7 +473,7 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
 
 def _evidence(prof: Profile, question: Question, open_load: dict[int, int] | None) -> Evidence:
     query = terms(question.text)
-    query_vector = semantic.embed([question.text])[0] if semantic.available() else None
+    query_vector = search.embed([question.text])[0] if search.semantic_available() else None
     matches = concept_matches(question, prof, query_vector)
     votes, solved, away = _experience_votes(prof, query, query_vector)
     return Evidence(

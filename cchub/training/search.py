@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cchub.registry.search import FACET_LABELS, VALUE_LABELS, concept_labels, with_ancestors
-from cchub.search.index import DocumentData, SearchType, register
+from cchub.search import DocumentData, SearchType, register
 from cchub.training.models import LEVELS, Event, Material
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import models
 
+from cchub import search
 from cchub.glossary import search as glossary_search
 from cchub.glossary.models import Term
 from cchub.interop import publish
@@ -34,7 +35,6 @@ from cchub.records import watch, writes
 from cchub.registry import search as registry_search
 from cchub.registry import specs as registry_specs
 from cchub.registry.models import Centre, CompetenceOffer, Service
-from cchub.search import index, synonyms
 from cchub.support import routing
 from cchub.support import search as support_search
 from cchub.support.models import Desk, Ticket, TicketEvent
@@ -52,7 +52,7 @@ def connect() -> None:
     for register_types in (registry_search.register_types, glossary_search.register_types,
                            training_search.register_types, support_search.register_types):
         register_types()
-    synonyms.add_source(glossary_search.label_sets)
+    search.add_synonym_source(glossary_search.label_sets)
     for register_kinds in (registry_kinds.register_kinds, glossary_kinds.register_kinds,
                            training_kinds.register_kinds):
         register_kinds()
@@ -62,7 +62,7 @@ def connect() -> None:
 
 def follow_changes() -> None:
     """What happens after a write (see the module's docstring)."""
-    watch.follow(index.watched_models(), index.refresh_for, "search")
+    watch.follow(search.watched_models(), search.refresh_for, "search")
     watch.follow([Concept, Term], _forget_synonyms, "search-synonyms")
     watch.follow(publish.watched_models(), publish.refresh_for, "interop")
     watch.follow([Source], _source_changed, "interop-sources")
@@ -81,7 +81,7 @@ def schedule() -> None:
 
 
 def _forget_synonyms(instance: models.Model, deleted: bool) -> None:
-    synonyms.forget()
+    search.forget_synonyms()
 
 
 def _source_changed(instance: Any, deleted: bool) -> None:
