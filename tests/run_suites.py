@@ -1,6 +1,10 @@
-"""Run the whole suite on SQLite and, when a server answers, on PostgreSQL; say which ran.
+"""Run the whole suite on SQLite and, when a server answers, on PostgreSQL — at the same
+time, each in its own process and data directory — and say which ran.
 
-    python tests/run_suites.py [--pg-url postgres://postgres@127.0.0.1:5432/test] [pytest args]
+    python tests/run_suites.py [--pg-url postgres://postgres@127.0.0.1:5432/test] [--one-by-one] [pytest args]
+
+SQLite's output is shown as it runs; PostgreSQL's is written to a file and shown when it is
+done (``--one-by-one`` runs them one after the other instead, both shown as they run).
 
 With CCHUB_REQUIRE_POSTGRES=1 (set by .ci/run) a PostgreSQL server that does not answer is a
 failure, never a silent skip.
@@ -35,11 +39,31 @@ def postgres_answers(url: str) -> str | None:
     return None
 
 
-def run(name: str, extra_env: dict[str, str], pytest_args: list[str]) -> dict[str, int]:
-    print(f"\n=== {name} ===", flush=True)
-    report = Path(tempfile.mkdtemp(prefix="cchub-junit-")) / "report.xml"
-    env = {**os.environ, **extra_env, "CCHUB_DATA_DIR": tempfile.mkdtemp(prefix="cchub-data-")}
-    code = subprocess.call([sys.executable, "-m", "pytest", f"--junitxml={report}", *pytest_args], env=env)
+class Suite:
+    """One run of the suite in a subprocess; ``log`` set: its output goes there."""
+
+    def __init__(self, name: str, extra_env: dict[str, str], pytest_args: list[str], log: Path | None):
+        self.name, self.log = name, log
+        self.report = Path(tempfile.mkdtemp(prefix="cchub-junit-")) / "report.xml"
+        env = {**os.environ, **extra_env, "CCHUB_DATA_DIR": tempfile.mkdtemp(prefix="cchub-data-")}
+        command = [sys.executable, "-m", "pytest", f"--junitxml={self.report}", *pytest_args]
+        if log is None:
+            print(f"\n=== {name} ===", flush=True)
+        self.out = log.open("wb") if log is not None else None
+        joined = subprocess.STDOUT if log is not None else None
+        self.process = subprocess.Popen(command, env=env, stdout=self.out, stderr=joined)
+
+    def wait(self) -> dict[str, int]:
+        code = self.process.wait()
+        if self.out is not None and self.log is not None:
+            self.out.close()
+            print(f"\n=== {self.name} ===", flush=True)
+            sys.stdout.write(self.log.read_text(errors="replace"))
+            sys.stdout.flush()
+        return counts(self.report, code)
+
+
+def counts(report: Path, code: int) -> dict[str, int]:
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "exit": code}
     if report.exists():
         for suite in ET.parse(report).getroot().iter("testsuite"):
@@ -51,13 +75,22 @@ def run(name: str, extra_env: dict[str, str], pytest_args: list[str]) -> dict[st
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--one-by-one", action="store_true", help="run the suites one after the other")
     args, pytest_args = parser.parse_known_args()
     results: dict[str, dict[str, int]] = {}
-    results["SQLite"] = run("SQLite", {"CCHUB_DATABASE_URL": ""}, pytest_args)
     reason = postgres_answers(args.pg_url)
     pg_required = os.environ.get("CCHUB_REQUIRE_POSTGRES") == "1"
+    sqlite = Suite("SQLite", {"CCHUB_DATABASE_URL": ""}, pytest_args, None)
+    if args.one_by_one:
+        results["SQLite"] = sqlite.wait()
     if reason is None:
-        results["PostgreSQL"] = run("PostgreSQL", {"CCHUB_DATABASE_URL": args.pg_url}, pytest_args)
+        log = None if args.one_by_one else Path(tempfile.mkdtemp(prefix="cchub-pg-")) / "pytest.log"
+        postgres = Suite("PostgreSQL", {"CCHUB_DATABASE_URL": args.pg_url}, pytest_args, log)
+        if not args.one_by_one:
+            results["SQLite"] = sqlite.wait()
+        results["PostgreSQL"] = postgres.wait()
+    elif not args.one_by_one:
+        results["SQLite"] = sqlite.wait()
     print("\n=== Summary ===")
     ok = True
     passed = failed = 0
