@@ -28,6 +28,7 @@ from cchub.lib.api import Refused
 from cchub.lib.text import clean_text
 from cchub.lib.validators import is_http_url
 from cchub.onboarding import checks, fair, landing
+from cchub.onboarding.mail import send_output_mail
 from cchub.onboarding.models import (
     APPROVED,
     CHANGES_REQUESTED,
@@ -143,8 +144,6 @@ def _move(output: Output, actor: Any, to_state: str, body: str = "") -> None:
 
 def announce(output: Output, event: str, body: str = "") -> None:
     """E-mail the people who act next (after the commit)."""
-    from cchub.onboarding.tasks import send_output_mail
-
     project = output.project
     team = [m.user.email for m in project.memberships.select_related("user")]
     reviewers = [u.email for u in output.reviewers.all()] + ([project.mentor.email] if project.mentor else [])

@@ -20,7 +20,6 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,67 +40,14 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
+from cchub.registry.problems import Problem, Report
+from cchub.registry.survey import SURVEY_COLUMNS, import_rows
 from cchub.vocab.loading import SchemeInvalid, export_scheme, upsert_scheme
 from cchub.vocab.models import ConceptScheme
 
 FORMAT = "cchub-registry"
 FORMAT_VERSION = 1
 SECTIONS = ("clusters", "organisations", "centres", "contacts", "services", "offers")
-
-
-@dataclass
-class Problem:
-    where: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.where}, {self.field}" if self.field else self.where
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class Report:
-    dry_run: bool
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    # Called with (what, done, total) as records are read; the CLI prints a progress line.
-    progress: Callable[[str, int, int], None] | None = field(default=None, repr=False)
-
-    def step(self, what: str, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(what, done, total)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def written(self) -> bool:
-        return self.ok and not self.dry_run
-
-    def count(self, kind: str, created: bool) -> None:
-        bucket = self.created if created else self.updated
-        bucket[kind] = bucket.get(kind, 0) + 1
-
-    def summary(self) -> str:
-        parts = [f"{k}: {self.created.get(k, 0)} new, {self.updated.get(k, 0)} updated"
-                 for k in sorted(set(self.created) | set(self.updated))]
-        state = (
-            f"{len(self.problems)} problem(s); nothing was written"
-            if self.problems
-            else ("dry run, nothing was written" if self.dry_run else "written")
-        )
-        return "; ".join(parts + [state])
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok, "dry_run": self.dry_run, "written": self.written,
-            "created": self.created, "updated": self.updated,
-            "problems": [{"where": p.where, "field": p.field, "message": p.message}
-                         for p in self.problems],
-        }
 
 
 class ImportFailed(Exception):
@@ -170,13 +116,6 @@ def _centre_export(centre: Centre) -> dict[str, Any]:
     record = centre.as_record()
     record.pop("logo")
     return record
-
-
-SURVEY_COLUMNS = [
-    "acronym", "name", "kind", "status", "clusters", "countries", "languages", "hosts",
-    "website", "helpdesk_email", "mou_date", "description", "competences", "services",
-    "contacts",
-]
 
 
 def survey_rows(public_emails_only: bool = True) -> Iterable[list[str]]:
@@ -372,15 +311,6 @@ def _replace_children(section: str, rows: list[Any], data: dict[str, Any], user:
 # ------------------------------------------------------------------------- the survey
 
 
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 MAX_TABLE_ROWS = 100_000  # centres a survey table may hold
 MAX_COLUMNS = 200
 
@@ -424,7 +354,6 @@ def _xlsx_cell(value: Any) -> str:
 
 def import_survey(name: str, content: bytes, user: Any = None, *, dry_run: bool = False,
                   note: str = "survey import", progress: Any = None) -> Report:
-    from cchub.registry.survey import import_rows
 
     report = Report(dry_run=dry_run, progress=progress)
     try:

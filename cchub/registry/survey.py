@@ -10,7 +10,6 @@ from django.db.models import Q
 
 from cchub.lib.text import split_list
 from cchub.records.writes import RecordInvalid, apply, delete
-from cchub.registry.exchange import SURVEY_COLUMNS, Problem, Report, column_letter
 from cchub.registry.models import (
     COMPETENCES,
     SERVICE_CATEGORIES,
@@ -21,10 +20,18 @@ from cchub.registry.models import (
     Organisation,
     Service,
 )
+from cchub.registry.problems import Problem, Report, column_letter
 from cchub.vocab.models import Concept
 
 REQUIRED = ("acronym", "name", "kind")
 LEVELS = {key for key, _ in CompetenceOffer.LEVELS}
+
+SURVEY_COLUMNS = [
+    "acronym", "name", "kind", "status", "clusters", "countries", "languages", "hosts",
+    "website", "helpdesk_email", "mou_date", "description", "competences", "services",
+    "contacts",
+]
+
 
 
 class RowError(Exception):

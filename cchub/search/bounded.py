@@ -34,7 +34,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models.functions import Length
 
-from cchub.search.index import rows, tag
+from cchub.search.index import tag
+from cchub.search.sql import rows
 
 WALK = 300
 TITLE_WALK = 100

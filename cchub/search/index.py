@@ -15,7 +15,6 @@ import functools
 import gc
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +25,7 @@ from django.utils import timezone
 from cchub.records.derived import Derived
 from cchub.search import semantic
 from cchub.search.models import Document, FacetValue, Term
-
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
+from cchub.search.sql import WORD, rows
 
 
 @dataclass
@@ -190,13 +188,6 @@ def _fts_delete(ids: list[int]) -> None:
         with connection.cursor() as cur:
             for table in FTS_TABLES:
                 cur.executemany(f"DELETE FROM {table} WHERE rowid = %s", [(-i,) for i in ids])
-
-
-def rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    """Every row of one SQL statement: the search layer's raw reads."""
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return list(cur.fetchall())
 
 
 def _add_terms(text: str) -> None:

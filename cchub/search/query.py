@@ -23,8 +23,9 @@ from django.db import connection
 
 from cchub.search import bounded
 from cchub.search import semantic as vectors
-from cchub.search.index import FACET_LABELS, TYPES, WORD, rows
+from cchub.search.index import FACET_LABELS, TYPES
 from cchub.search.models import Document, Term, ZeroResultQuery
+from cchub.search.sql import WORD, rows
 from cchub.search.synonyms import ready as phrase_tokens
 from cchub.search.synonyms import synonyms
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django_tasks import task
 
 from cchub.search.models import Document, Vector
 
@@ -148,7 +149,6 @@ def schedule() -> None:
     transaction, however many documents it wrote)."""
     if not available():
         return
-    from cchub.search.tasks import embed_new_documents
 
     pending = transaction.get_connection().run_on_commit
     if any(getattr(entry[1], "cchub_embed", False) for entry in pending):
@@ -217,3 +217,9 @@ def fuse(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
         for rank, doc_id in enumerate(ranking):
             scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank + 1)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+@task()
+def embed_new_documents() -> int:
+    """In the background: vectors for the documents that have none."""
+    return embed_missing()

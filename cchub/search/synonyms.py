@@ -27,9 +27,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django_tasks import task
 
-from cchub.search.index import WORD, rows
 from cchub.search.models import Phrase
+from cchub.search.sql import WORD, rows
 from cchub.vocab.models import Concept
 
 SYNONYM_CACHE_KEY = "cchub-search-synonyms"
@@ -102,7 +103,6 @@ def register(phrases: Iterable[str]) -> None:
 
 
 def _queue_backfill() -> None:
-    from cchub.search.tasks import backfill_phrases
 
     backfill_phrases.enqueue()
 
@@ -214,3 +214,9 @@ def backfill(progress: Callable[[int, int], None] | None = None) -> int:
 def forget() -> None:
     """Drop the cached synonyms (a vocabulary or the glossary changed)."""
     cache.delete(SYNONYM_CACHE_KEY)
+
+
+@task()
+def backfill_phrases() -> int:
+    """In the background: phrase tokens for the records indexed before their phrase was known."""
+    return backfill()

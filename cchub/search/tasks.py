@@ -1,19 +1,9 @@
-"""Background tasks of the search layer."""
+"""The search's background tasks live beside their work (``semantic.embed_new_documents``,
+``synonyms.backfill_phrases``); these names keep tasks queued before they moved runnable."""
 
 from __future__ import annotations
 
-from django_tasks import task
+from cchub.search.semantic import embed_new_documents
+from cchub.search.synonyms import backfill_phrases
 
-from cchub.search.semantic import embed_missing
-
-
-@task()
-def embed_new_documents() -> int:
-    return embed_missing()
-
-
-@task()
-def backfill_phrases() -> int:
-    from cchub.search.synonyms import backfill
-
-    return backfill()
+__all__ = ["backfill_phrases", "embed_new_documents"]

@@ -14,10 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django_tasks import task
 
 from cchub.accounts.permissions import ADMIN_GROUP
 from cchub.lib.text import one_line
@@ -107,8 +109,6 @@ def notify(event: str, ticket: Ticket, recipients: list[str], **context: Any) ->
     recipients = sorted({r for r in recipients if r})
     if not recipients:
         return
-    from cchub.support.tasks import send_ticket_mail
-
     payload = {k: str(v) for k, v in context.items()}
     transaction.on_commit(lambda: send_ticket_mail.enqueue(ticket.pk, event, recipients, payload))
 
@@ -137,3 +137,14 @@ def compose(ticket: Ticket, event: str, recipient: str, context: dict[str, str])
         },
     )
     return message
+
+
+@task()
+def send_ticket_mail(ticket_id: int, event: str, recipients: list[str], context: dict[str, str]) -> int:
+    """In the background: one message per recipient, each with its own reply address."""
+    ticket = Ticket.objects.select_related("centre").filter(pk=ticket_id).first()
+    if ticket is None:
+        return 0
+    messages = [compose(ticket, event, recipient, context) for recipient in recipients]
+    with mail.get_connection() as connection:
+        return connection.send_messages(messages) or 0

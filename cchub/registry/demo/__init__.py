@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from cchub.lib.progress import progress_line
-from cchub.registry.exchange import Report, import_registry_json
+from cchub.registry.exchange import import_registry_json
+from cchub.registry.problems import Report
 from cchub.vocab.loading import ensure_builtin_vocabularies
 
 NETWORK = Path(__file__).resolve().parent / "network.json"

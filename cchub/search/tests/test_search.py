@@ -217,7 +217,8 @@ def test_bulk_settings_hold_inside_and_are_restored_after() -> None:
 
     from django.db import connection
 
-    from cchub.search.index import BULK_CACHE_KIB, bulk, rows
+    from cchub.search.index import BULK_CACHE_KIB, bulk
+    from cchub.search.sql import rows
 
     def cache_size() -> int:
         return int(rows("PRAGMA cache_size", [])[0][0]) if connection.vendor == "sqlite" else 0
@@ -239,7 +240,8 @@ def test_bulk_writes_give_each_document_its_own_facets_and_text(returning: bool,
     way every facet row and full-text row belongs to the right document."""
     from django.db import connection
 
-    from cchub.search.index import DocumentData, _bulk_write, rows
+    from cchub.search.index import DocumentData, _bulk_write
+    from cchub.search.sql import rows
 
     features = type(connection.features)
     if returning and not connection.features.can_return_rows_from_bulk_insert:
@@ -366,7 +368,7 @@ def test_facet_rows_keep_their_values_through_the_key_migration_and_back() -> No
     from django.db import IntegrityError, connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from cchub.search.index import rows
+    from cchub.search.sql import rows
 
     def migrate(target: str) -> None:
         executor = MigrationExecutor(connection)
