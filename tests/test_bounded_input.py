@@ -17,7 +17,7 @@ from cchub.registry.exchange import MAX_TABLE_ROWS, import_bytes
 from cchub.training import ingest
 from cchub.training.ingest import MAX_ROWS, IngestError, Report
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 
 def xlsx(rows: int, columns: int = 2) -> bytes:

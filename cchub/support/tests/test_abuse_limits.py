@@ -20,7 +20,7 @@ from cchub.support.models import Ticket
 from cchub.support.workflow import Submission, TicketError
 from cchub.testing.helpers import Api, make_user, token_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

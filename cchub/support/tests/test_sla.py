@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cchub.registry.models import Centre
 from cchub.support import sla
 from cchub.support.models import Desk, ServiceLevel, Ticket
+from cchub.testing import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
 
 
@@ -55,7 +55,7 @@ def test_working_days_for_auto_close() -> None:
 
 
 def test_clocks_warn_at_75_percent_and_flag_breaches() -> None:
-    centre = Centre.objects.get(slug="garr")
+    centre = factories.centre("GARR", countries=["IT"])
     Desk.objects.create(centre=centre, time_zone="Europe/Rome", work_days=[0, 1, 2, 3, 4])
     ServiceLevel.objects.create(centre=centre, priority="urgent", first_response_hours=4, resolution_hours=16)
     ticket = Ticket.objects.create(
