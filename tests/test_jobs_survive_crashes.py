@@ -20,7 +20,7 @@ from cchub.lib import jobs
 from cchub.registry.models import ImportJob
 from cchub.registry.tasks import reap_imports
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 
 def dead_runner() -> str:

@@ -17,7 +17,7 @@ from cchub.onboarding.models import DepositTarget, Output
 from cchub.onboarding.tests.invenio_server import Fault, invenio
 from cchub.registry.models import Centre
 
-pytestmark = pytest.mark.demo
+
 
 DATA = Path(__file__).parent / "data" / "codemeta"
 VALID = (DATA / "ossr-v2-valid.json").read_bytes()

@@ -24,7 +24,7 @@ from cchub.support.workflow import Submission
 # The listener threads its replies in from another thread, which sees only committed data:
 # these tests commit for real (and load the demo network themselves, as the database is
 # emptied after each of them).
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.demo]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
