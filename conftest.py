@@ -10,7 +10,6 @@ import pytest
 
 from cchub.accounts.admins import create_admin
 from cchub.registry.demo import load_demo
-from cchub.registry.models import Centre
 from cchub.testing import factories
 from cchub.testing.helpers import PASSWORD, Api, make_user, token_for
 from cchub.vocab.loading import ensure_builtin_vocabularies
@@ -43,23 +42,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("demo") is not None)
 
 
-# The centres the people below belong to: the demo's when it is loaded, else small ones made
-# here (slug -> acronym, clusters).
-CENTRES = {
-    "escape-vo": ("ESCAPE-VO", ("escape",)),
-    "kit": ("KIT", ()),
-    "escape-ossr": ("ESCAPE-OSSR", ("escape",)),
-}
-
-
-def centre(slug: str) -> Centre:
-    found = Centre.objects.filter(slug=slug).first()
-    if found is not None:
-        return found
-    acronym, clusters = CENTRES[slug]
-    return factories.centre(acronym, slug=slug, clusters=clusters)
-
-
 @pytest.fixture
 def admin_user(db: Any) -> Any:
     return create_admin("root", "root@example.org", PASSWORD)
@@ -71,8 +53,8 @@ def users(db: Any, admin_user: Any) -> dict[str, Any]:
     return {
         "anonymous": None,
         "registered": make_user("reader"),
-        "curator_a": factories.person("vo-curator", curates=(centre("escape-vo"),)),
-        "curator_b": factories.person("kit-curator", curates=(centre("kit"),)),
+        "curator_a": factories.person("vo-curator", curates=(factories.centre_named("escape-vo"),)),
+        "curator_b": factories.person("kit-curator", curates=(factories.centre_named("kit"),)),
         "admin": admin_user,
     }
 
@@ -101,10 +83,10 @@ def desk(db: Any, admin_user: Any) -> dict[str, Any]:
     from cchub.support.permissions import TRIAGE_GROUP
 
     people = {name: make_user(name) for name in ("researcher", "vo", "vo_lead", "kit", "triager", "other")}
-    vo = centre("escape-vo")
+    vo = factories.centre_named("escape-vo")
     Supporter.objects.create(user=people["vo"], centre=vo)
     Supporter.objects.create(user=people["vo_lead"], centre=vo, is_lead=True)
-    Supporter.objects.create(user=people["kit"], centre=centre("kit"))
+    Supporter.objects.create(user=people["kit"], centre=factories.centre_named("kit"))
     people["triager"].groups.add(Group.objects.get_or_create(name=TRIAGE_GROUP)[0])
     people["admin"] = admin_user
     return people
@@ -136,14 +118,15 @@ def onboarding(db: Any, admin_user: Any) -> dict[str, Any]:
     from cchub.onboarding.workflow import CURATOR_GROUP
 
     people = {name: make_user(name) for name in ("lead", "member", "mentor", "community", "outsider")}
-    people["ossr_curator"] = factories.person("ossr-curator", curates=(centre("escape-ossr"),))
+    ossr = factories.centre_named("escape-ossr")
+    people["ossr_curator"] = factories.person("ossr-curator", curates=(ossr,))
     people["community"].groups.add(Group.objects.get_or_create(name=CURATOR_GROUP)[0])
     call = Call.objects.create(slug="oscars-1", name="OSCARS open call 1", programme="OSCARS",
                                opens=dt.date(2025, 3, 1), closes=dt.date(2025, 5, 15))
     project = Project.objects.create(
         slug="gammalite", call=call, title="Gamma-ray analysis made light", acronym="GAMMALITE",
         grant_id="101129751", cluster=factories.cluster("ESCAPE"),
-        mentor_centre=centre("escape-ossr"), mentor=people["mentor"], community="escape2020",
+        mentor_centre=ossr, mentor=people["mentor"], community="escape2020",
     )
     ProjectMember.objects.create(project=project, user=people["lead"], role=ProjectMember.LEAD)
     ProjectMember.objects.create(project=project, user=people["member"])

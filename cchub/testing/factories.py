@@ -49,6 +49,24 @@ def centre(acronym: str = "", *, clusters: tuple[str, ...] = (), offers: dict[st
     return made
 
 
+# The centres the shared people fixtures (curators, supporters, mentors) belong to, by the
+# demo's slugs: slug -> acronym, clusters.
+NAMED = {
+    "escape-vo": ("ESCAPE-VO", ("escape",)),
+    "kit": ("KIT", ()),
+    "escape-ossr": ("ESCAPE-OSSR", ("escape",)),
+}
+
+
+def centre_named(slug: str) -> Centre:
+    """The centre with this slug: the demo's when it is loaded, else a small one made here."""
+    found = Centre.objects.filter(slug=slug).first()
+    if found is not None:
+        return found
+    acronym, clusters = NAMED[slug]
+    return centre(acronym, slug=slug, clusters=clusters)
+
+
 def offer(of: Centre, notation: str, level: str = "expert", **fields: Any) -> CompetenceOffer:
     return apply(CompetenceOffer(), {"centre": of.slug, "competence": notation, "level": level, **fields},
                  None)

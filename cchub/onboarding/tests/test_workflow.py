@@ -17,8 +17,6 @@ from cchub.onboarding.models import DepositTarget, Output
 from cchub.onboarding.tests.invenio_server import Fault, invenio
 from cchub.registry.models import Centre
 
-
-
 DATA = Path(__file__).parent / "data" / "codemeta"
 VALID = (DATA / "ossr-v2-valid.json").read_bytes()
 BROKEN = (DATA / "ossr-broken.json").read_bytes()
