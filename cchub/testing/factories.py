@@ -50,11 +50,14 @@ def centre(acronym: str = "", *, clusters: tuple[str, ...] = (), offers: dict[st
 
 
 # The centres the shared people fixtures (curators, supporters, mentors) belong to, by the
-# demo's slugs: slug -> acronym, clusters.
-NAMED = {
-    "escape-vo": ("ESCAPE-VO", ("escape",)),
-    "kit": ("KIT", ()),
-    "escape-ossr": ("ESCAPE-OSSR", ("escape",)),
+# demo's slugs, each with a few of the demo's offers and a line of what it does:
+# slug -> acronym, clusters, offers, description.
+NAMED: dict[str, tuple[str, tuple[str, ...], dict[str, str], str]] = {
+    "escape-vo": ("ESCAPE-VO", ("escape",), {"ivoa-vo": "expert", "ivoa-tap-adql": "expert"},
+                  "The Virtual Observatory: querying astronomy archives with TAP and ADQL."),
+    "kit": ("KIT", (), {"dmp": "hands-on", "hpc": "expert"}, "Research data management and computing."),
+    "escape-ossr": ("ESCAPE-OSSR", ("escape",), {"software-publication": "expert"},
+                    "Publishing research software in the open repository."),
 }
 
 
@@ -63,8 +66,8 @@ def centre_named(slug: str) -> Centre:
     found = Centre.objects.filter(slug=slug).first()
     if found is not None:
         return found
-    acronym, clusters = NAMED[slug]
-    return centre(acronym, slug=slug, clusters=clusters)
+    acronym, clusters, offers, description = NAMED[slug]
+    return centre(acronym, slug=slug, clusters=clusters, offers=offers, description=description)
 
 
 def offer(of: Centre, notation: str, level: str = "expert", **fields: Any) -> CompetenceOffer:

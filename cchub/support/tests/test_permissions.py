@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from cchub.registry.models import Centre
 from cchub.support import workflow
 from cchub.support.models import Ticket, TicketEvent
 from cchub.support.workflow import Submission
+from cchub.testing import factories
 from cchub.testing.helpers import Api, token_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "other", "requester", "supporter", "other_centre", "collaborator", "triager", "admin"]
 Y, N = True, False
@@ -84,7 +84,7 @@ def world(desk: dict[str, Any]) -> dict[str, Any]:
         desk["researcher"],
     )
     assert ticket.centre.slug == "escape-vo"
-    workflow.invite(ticket, desk["admin"], Centre.objects.get(slug="kit").pk)
+    workflow.invite(ticket, desk["admin"], factories.centre_named("kit").pk)
     people = {
         "anonymous": None,
         "other": desk["other"],
@@ -99,8 +99,9 @@ def world(desk: dict[str, Any]) -> dict[str, Any]:
     from cchub.testing.helpers import make_user
 
     outsider = make_user("infn-supporter")
-    Supporter.objects.create(user=outsider, centre=Centre.objects.get(slug="infn"))
+    Supporter.objects.create(user=outsider, centre=factories.centre("INFN"))
     people["other_centre"] = outsider
+    factories.centre("CNR")  # a centre supporters may invite
     people["collaborator"] = desk["kit"]
     other_ticket = workflow.submit(
         Submission(subject="Another ADQL question", body="TAP async jobs?"), desk["researcher"]
