@@ -9,7 +9,7 @@ import pytest
 from cchub.support.models import Ticket
 from cchub.testing.helpers import Api, token_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 ADQL = {"subject": "Querying Gaia with ADQL through TAP", "body": "How do I select nearby stars?"}
 
