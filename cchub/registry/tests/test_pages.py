@@ -174,6 +174,7 @@ def test_import_page_runs_a_background_job(users: dict[str, Any],
 def test_api_token_page(users: dict[str, Any]) -> None:
     client = login(users["curator_a"])
     page = client.post("/accounts/", {"name": "sync"}).content.decode()
+    assert 'href="/centres/escape-vo/">ESCAPE-VO</a>' in page  # the centre this person curates
     token = re.search(r'<code class="token">(cch_[^<]+)</code>', page)
     assert token
     api = Client().get("/api/v1/centres/kit", headers={"Authorization": f"Bearer {token.group(1)}"})
