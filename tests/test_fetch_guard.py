@@ -14,8 +14,6 @@ import pytest
 from cchub.lib import fetch
 from cchub.lib.fetch import FetchError, Limits
 
-pytestmark = pytest.mark.demo
-
 
 class Recorder(http.server.BaseHTTPRequestHandler):
     """Answers by path: /redirect?to=URL, /trickle, anything else 200 with the path; keeps
@@ -121,11 +119,11 @@ def test_a_trickling_server_is_cut_off_in_total_time(servers: tuple[str, str]) -
 
 
 def test_training_sources_use_the_guard(db: Any, servers: tuple[str, str]) -> None:
-    from cchub.registry.models import Centre
+    from cchub.testing import factories
     from cchub.training import ingest
     from cchub.training.models import Source
 
-    source = Source.objects.create(centre=Centre.objects.get(slug="kit"), kind=Source.ICAL,
+    source = Source.objects.create(centre=factories.centre_named("kit"), kind=Source.ICAL,
                                    url=f"{servers[0]}/calendar.ics")
     report = ingest.run_source(source)
     assert not report.ok and "private or reserved" in report.rejected[0]
