@@ -229,32 +229,6 @@ def test_cli_import(terms: dict[str, int], tmp_path: Any, capsys: Any) -> None:
     assert cli(["glossary-import", str(path)]) == 1
 
 
-def test_glossary_api(terms: dict[str, int]) -> None:
-    from cchub.testing.helpers import Api, token_for
-
-    listed = Api().get("/api/v1/glossary/terms?page_size=200").json()
-    assert listed["count"] == terms["terms"]
-    tap = Api().get("/api/v1/glossary/terms/table-access-protocol").json()
-    assert tap["acronyms"] == ["TAP"] and tap["uri"].endswith("/glossary/table-access-protocol")
-    author = make_user("author")
-    api = Api(token_for(author))
-    created = api.send(
-        "post", "/api/v1/glossary/terms", {"pref_label": "Data space", "definition": "Shared data."}
-    )
-    assert created.status_code == 201 and created.json()["status"] == "proposed"
-    slug = created.json()["slug"]
-    assert Api().get(f"/api/v1/glossary/terms/{slug}").status_code == 404  # not public yet
-    bad = api.send("post", "/api/v1/glossary/terms", {"pref_label": "X", "definition": "", "colour": "red"})
-    assert bad.status_code == 422
-    assert api.send("post", f"/api/v1/glossary/terms/{slug}/approve", {"decision": "ok"}).status_code == 403
-    assert api.send("post", f"/api/v1/glossary/terms/{slug}/submit", {}).json()["status"] == "in-review"
-    assert api.send("post", f"/api/v1/glossary/terms/{slug}/dance", {}).status_code == 404
-    assert (
-        Api().send("post", "/api/v1/glossary/terms", {"pref_label": "A", "definition": "B"}).status_code
-        == 401
-    )
-
-
 def test_terms_are_marked_in_training_and_articles(terms: dict[str, int]) -> None:
     from cchub.training.demo import load
 
