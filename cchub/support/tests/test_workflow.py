@@ -99,12 +99,15 @@ def test_states_replies_and_notes(desk: dict[str, Any]) -> None:
 
 def test_requester_cannot_change_state_or_read_notes(desk: dict[str, Any]) -> None:
     ticket = ask(desk)
+    state, events = ticket.state, ticket.events.count()
     with pytest.raises(TicketError):
         workflow.change_state(ticket, desk["researcher"], SOLVED)
     with pytest.raises(TicketError):
         workflow.reply(ticket, desk["researcher"], "a note", public=False)
     with pytest.raises(TicketError):
         workflow.assign(ticket, desk["vo"], desk["kit"].pk)  # not a supporter of ESCAPE-VO
+    ticket.refresh_from_db()  # and nothing of it was written
+    assert ticket.state == state and ticket.assignee_id is None and ticket.events.count() == events
 
 
 def test_solved_tickets_close_after_ten_working_days(desk: dict[str, Any], settings: Any) -> None:
