@@ -50,8 +50,10 @@ def test_a_service_as_an_eosc_service() -> None:
     data = Api().get("/api/v1/eosc/services/reana").json()
     service = data["service"]
     assert service["name"] and service["resourceOrganisation"]
+    # REANA is reached remotely after registration, at TRL 8 (the demo's record).
+    assert len(service["accessTypes"]) == 2
     assert all(t.startswith("access_type-") for t in service["accessTypes"])
-    assert service["trl"] == "" or service["trl"].startswith("trl-")
+    assert service["trl"].startswith("trl-") and service["trl"].endswith("8")
     assert any(m["field"] == "securityContactEmail" for m in data["missing"])
 
 

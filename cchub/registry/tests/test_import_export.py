@@ -144,6 +144,11 @@ def test_json_round_trip_is_lossless() -> None:
 
 
 def test_json_import_replaces_children_of_listed_centres() -> None:
+    def elsewhere() -> tuple[set[int], set[int]]:
+        return (set(CompetenceOffer.objects.exclude(centre__slug="kit").values_list("pk", flat=True)),
+                set(ContactPoint.objects.exclude(centre__slug="kit").values_list("pk", flat=True)))
+
+    before = elsewhere()
     data = export_registry()
     data["offers"] = [o for o in data["offers"] if not (o["centre"] == "kit" and o["competence"] == "hpc")]
     data["contacts"] = [c for c in data["contacts"] if c["centre"] != "kit"]
@@ -151,6 +156,7 @@ def test_json_import_replaces_children_of_listed_centres() -> None:
     assert report.ok
     assert not CompetenceOffer.objects.filter(centre__slug="kit", competence__notation="hpc").exists()
     assert not ContactPoint.objects.filter(centre__slug="kit").exists()
+    assert elsewhere() == before  # the other centres' offers and contacts: the very same rows
 
 
 def test_json_import_reports_paths() -> None:
