@@ -182,7 +182,11 @@ def test_zero_result_queries_are_recorded() -> None:
     ],
 )
 def test_hostile_queries_never_reach_the_engine(q: str) -> None:
-    search(q, log=False)  # no exception: a sensible result
+    before = search("data", log=False).total
+    found = search(q, log=False)  # no exception: a sensible result …
+    assert found.total >= len(found.hits) and len(found.hits) <= found.page_size
+    assert all(hit.url.startswith("/") for hit in found.hits)
+    assert search("data", log=False).total == before > 0  # … and the index is as it was
 
 
 def test_bad_parameters_are_query_errors() -> None:
