@@ -7,6 +7,7 @@ A command implements ``run(args) -> exit code`` and prints its progress and resu
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,8 +24,8 @@ class HubCommand(BaseCommand):
     suppressed_base_arguments = DJANGO_OPTIONS
     requires_system_checks: list[str] = []  # the console script has set Django up already
 
-    def run(self, args: argparse.Namespace) -> int:
-        raise NotImplementedError
+    # Each command's own work: its parsed arguments in, the exit code out.
+    run: Callable[[argparse.Namespace], int]
 
     def handle(self, *positional: Any, **options: Any) -> None:
         code = self.run(argparse.Namespace(**options))
