@@ -10,9 +10,23 @@ from cchub.history.models import Change
 from cchub.records.writes import apply, delete
 from cchub.registry.models import Centre, ContactPoint, Release
 from cchub.registry.releases import ReleaseError, compare, publish_release
+from cchub.testing import factories
 from cchub.testing.helpers import PASSWORD
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def network(db: Any) -> None:
+    """KIT; UT, a member; ESCAPE-CS with two offers and a contact; the ESCAPE Competence
+    Centre's public address."""
+    factories.centre("KIT", description="Research data management at KIT.")
+    factories.centre("UT", status="member", countries=["EE"])
+    cs = factories.centre("ESCAPE-CS", clusters=("escape",), offers={"dmp": "expert", "hpc": "referral"})
+    apply(ContactPoint(), {"centre": cs.slug, "name": "Science desk"}, None)
+    cc = factories.centre("ESCAPE-CC", clusters=("escape",))
+    apply(ContactPoint(), {"centre": cc.slug, "name": "ESCAPE Competence Centre",
+                           "email": "competence.centre@projectescape.eu", "email_public": True}, None)
 
 
 def test_update_records_who_what_when_with_a_readable_diff(admin_user: Any) -> None:
