@@ -8,9 +8,18 @@ from typing import Any
 import pytest
 
 from cchub.registry.models import Centre, ContactPoint
+from cchub.testing import factories
 from cchub.testing.helpers import Api
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def network(db: Any) -> None:
+    """ESCAPE-VO, UT, and REANA: reached remotely after registration, at TRL 8."""
+    vo = factories.centre_named("escape-vo")
+    factories.centre("UT", countries=["EE"])
+    factories.service("REANA", centres=(vo,), access_types=["remote", "registration"], trl="trl-8")
 
 
 def test_a_centre_as_an_eosc_provider(api_for: Any) -> None:
@@ -50,7 +59,6 @@ def test_a_service_as_an_eosc_service() -> None:
     data = Api().get("/api/v1/eosc/services/reana").json()
     service = data["service"]
     assert service["name"] and service["resourceOrganisation"]
-    # REANA is reached remotely after registration, at TRL 8 (the demo's record).
     assert len(service["accessTypes"]) == 2
     assert all(t.startswith("access_type-") for t in service["accessTypes"])
     assert service["trl"].startswith("trl-") and service["trl"].endswith("8")
