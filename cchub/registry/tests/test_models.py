@@ -6,26 +6,19 @@ from django.core.exceptions import ValidationError
 from cchub.lib.text import render_markdown
 from cchub.lib.validators import validate_orcid, validate_ror
 from cchub.records.writes import RecordInvalid, apply
-from cchub.registry.models import Centre, CompetenceOffer, ContactPoint, Organisation, Service
+from cchub.registry.models import Centre, CompetenceOffer, Organisation
+from cchub.testing import factories
 from cchub.vocab.models import Concept
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 
-def test_demo_network_meets_the_promised_size() -> None:
-    assert Centre.objects.public().count() >= 25
-    assert Service.objects.count() >= 40
-    assert Concept.objects.filter(scheme__slug="competences").count() >= 60
-    for centre in Centre.objects.all():
-        assert centre.offers.count() >= 3, centre.acronym
-    assert set(Centre.objects.values_list("clusters__acronym", flat=True)) >= {
-        "ENVRI", "ESCAPE", "LS RI", "PaNOSC", "SSHOC"}
-
-
-def test_demo_publishes_only_role_addresses() -> None:
-    public = ContactPoint.objects.filter(email_public=True)
-    assert [c.email for c in public] == ["competence.centre@projectescape.eu"]
-    assert not ContactPoint.objects.filter(email_public=False).exclude(email="").exists()
+@pytest.fixture(autouse=True)
+def network(db: None) -> None:
+    """The cluster ESCAPE, the organisation KIT and the centre KIT with one offer."""
+    factories.cluster("ESCAPE")
+    factories.organisation("KIT", name="Karlsruhe Institute of Technology", country="DE")
+    factories.centre("KIT", offers={"dmp": "expert"})
 
 
 def test_every_competence_cites_a_declared_source() -> None:
