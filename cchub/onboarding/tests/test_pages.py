@@ -15,8 +15,6 @@ from cchub.onboarding.demo import load as load_demo
 from cchub.onboarding.models import Output
 from cchub.testing.helpers import PASSWORD, Api, token_for
 
-pytestmark = pytest.mark.demo
-
 DATA = Path(__file__).parent / "data" / "codemeta"
 
 
@@ -31,6 +29,7 @@ def signed_in(user: Any) -> Client:
     return client
 
 
+@pytest.mark.demo
 def test_network_project_and_feeds_show_progress(db: Any) -> None:
     made = load_demo()
     assert made == {"projects": 3, "outputs": 5}
@@ -91,6 +90,7 @@ def test_team_uploads_and_submits_through_the_page(onboarding: dict[str, Any]) -
     assert "Overridden" in page and "Reads FITS event lists" in page and "Timeline" in page
 
 
+@pytest.mark.demo
 def test_new_project_form(onboarding: dict[str, Any]) -> None:
     client = signed_in(onboarding["ossr_curator"])
     response = client.post(

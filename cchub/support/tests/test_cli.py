@@ -20,9 +20,10 @@ from cchub.support.models import SOLVED, Article, Desk, Ticket
 from cchub.support.notify import reply_address
 from cchub.support.workflow import Submission
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.demo
 def test_demo_helpdesk_is_idempotent(db: Any) -> None:
     first = load_helpdesk()
     assert first["desks"] == 29 and first["tickets"] == 6 and first["articles"] == 1
