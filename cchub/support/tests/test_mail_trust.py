@@ -18,7 +18,7 @@ from cchub.support.models import Ticket, TicketEvent
 from cchub.support.notify import mail_token, reply_address
 from cchub.support.workflow import Submission, TicketError
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 ADQL = Submission(subject="Querying Gaia with ADQL through TAP", body="How do I select stars within 100 pc?")
 
@@ -151,6 +151,7 @@ def test_guests_open_their_ticket_from_every_mail(
         assert "she never read the docs" not in sent.body
 
 
+@pytest.mark.demo
 def test_internal_notes_beside_actions_stay_internal(
     desk: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -16,7 +16,7 @@ from cchub.support.models import SOLVED, Article, Attachment, Ticket
 from cchub.support.workflow import Submission
 from cchub.testing.helpers import PASSWORD
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 QUESTION = {
     "subject": "Querying Gaia with ADQL through TAP",
@@ -80,6 +80,7 @@ def test_fifty_megabytes_are_refused_before_reading(desk: dict[str, Any]) -> Non
     assert Ticket.objects.count() == 0
 
 
+@pytest.mark.demo
 def test_guest_asks_confirms_and_follows_by_private_link(
     db: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -184,12 +185,14 @@ def test_triage_one_click(desk: dict[str, Any]) -> None:
     assert ticket.centre.slug == "kit"
 
 
+@pytest.mark.demo
 def test_assist_suggests_centres_while_typing(db: Any) -> None:
     response = Client().get("/support/assist/", {"subject": "ADQL query for Gaia", "body": "TAP service"})
     assert response.status_code == 200 and "ESCAPE-VO" in response.content.decode()
     assert "Tell us a little more" in Client().get("/support/assist/", {"subject": "hi"}).content.decode()
 
 
+@pytest.mark.demo
 def test_solved_ticket_becomes_a_published_searchable_article(desk: dict[str, Any]) -> None:
     from cchub.search.query import search
 

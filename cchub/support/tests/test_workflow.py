@@ -15,7 +15,7 @@ from cchub.support import workflow
 from cchub.support.models import CLOSED, IN_PROGRESS, NEW, SOLVED, WAITING, Ticket, TicketEvent, TicketLink
 from cchub.support.workflow import Submission, TicketError
 
-pytestmark = [pytest.mark.django_db, pytest.mark.demo]
+pytestmark = pytest.mark.django_db
 
 ADQL = Submission(
     subject="Querying Gaia with ADQL through TAP",
@@ -129,6 +129,7 @@ def test_solved_tickets_close_after_ten_working_days(desk: dict[str, Any], setti
         workflow.change_state(ticket, desk["researcher"], IN_PROGRESS)
 
 
+@pytest.mark.demo
 def test_transfer_with_reason_reaches_the_other_centre(
     desk: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -193,6 +194,7 @@ def test_links_between_tickets(desk: dict[str, Any]) -> None:
     assert TicketLink.objects.count() == 2
 
 
+@pytest.mark.demo
 def test_guest_question_waits_for_the_confirmed_address(
     db: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
