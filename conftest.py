@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cchub.accounts.admins import create_admin
+from cchub.records import watch
 from cchub.registry.demo import load_demo
 from cchub.testing import factories
 from cchub.testing.helpers import PASSWORD, Api, make_user, token_for
@@ -50,11 +51,13 @@ def admin_user(db: Any) -> Any:
 @pytest.fixture
 def users(db: Any, admin_user: Any) -> dict[str, Any]:
     """anonymous, a registered user, curators of ESCAPE-VO and of KIT, an administrator."""
+    with watch.batch():
+        vo, kit = factories.centre_named("escape-vo"), factories.centre_named("kit")
     return {
         "anonymous": None,
         "registered": make_user("reader"),
-        "curator_a": factories.person("vo-curator", curates=(factories.centre_named("escape-vo"),)),
-        "curator_b": factories.person("kit-curator", curates=(factories.centre_named("kit"),)),
+        "curator_a": factories.person("vo-curator", curates=(vo,)),
+        "curator_b": factories.person("kit-curator", curates=(kit,)),
         "admin": admin_user,
     }
 
@@ -83,10 +86,11 @@ def desk(db: Any, admin_user: Any) -> dict[str, Any]:
     from cchub.support.permissions import TRIAGE_GROUP
 
     people = {name: make_user(name) for name in ("researcher", "vo", "vo_lead", "kit", "triager", "other")}
-    vo = factories.centre_named("escape-vo")
+    with watch.batch():
+        vo, kit = factories.centre_named("escape-vo"), factories.centre_named("kit")
     Supporter.objects.create(user=people["vo"], centre=vo)
     Supporter.objects.create(user=people["vo_lead"], centre=vo, is_lead=True)
-    Supporter.objects.create(user=people["kit"], centre=factories.centre_named("kit"))
+    Supporter.objects.create(user=people["kit"], centre=kit)
     people["triager"].groups.add(Group.objects.get_or_create(name=TRIAGE_GROUP)[0])
     people["admin"] = admin_user
     return people

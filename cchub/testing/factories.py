@@ -1,6 +1,9 @@
 """Small records for tests, made through the one write path (so the search index and the
 published items follow as they do in use). Each factory takes only what a test cares about
-and fills the rest; the built-in vocabularies are there in every test database."""
+and fills the rest; the built-in vocabularies are there in every test database.
+
+A factory brings the derived views in step once per record, at its end (``watch.batch``);
+a fixture that makes several records does better still inside one ``watch.batch()``."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 
+from cchub.records import watch
 from cchub.records.writes import apply
 from cchub.registry.models import Centre, Cluster, CompetenceOffer, Organisation, Service
 from cchub.testing.helpers import make_user
@@ -37,15 +41,16 @@ def centre(acronym: str = "", *, clusters: tuple[str, ...] = (), offers: dict[st
     """A public (approved) national centre in Italy unless told otherwise; ``clusters`` by
     slug (made if missing); ``offers``: competence notation -> level."""
     acronym = acronym or f"CC{next(_n)}"
-    for slug in clusters:
-        cluster(slug.upper(), slug=slug)
-    made = apply(Centre(), {
-        "acronym": acronym, "name": fields.pop("name", f"Centre {acronym}"),
-        "kind": fields.pop("kind", "national"), "countries": fields.pop("countries", ["IT"]),
-        "clusters": list(clusters), **fields,
-    }, None)
-    for notation, level in (offers or {}).items():
-        offer(made, notation, level)
+    with watch.batch():
+        for slug in clusters:
+            cluster(slug.upper(), slug=slug)
+        made = apply(Centre(), {
+            "acronym": acronym, "name": fields.pop("name", f"Centre {acronym}"),
+            "kind": fields.pop("kind", "national"), "countries": fields.pop("countries", ["IT"]),
+            "clusters": list(clusters), **fields,
+        }, None)
+        for notation, level in (offers or {}).items():
+            offer(made, notation, level)
     return made
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cchub.records import watch
 from cchub.registry.models import Centre, CompetenceOffer
 from cchub.testing import factories
 from cchub.testing.helpers import PASSWORD, Api
@@ -20,10 +21,11 @@ A, B = "escape-vo", "kit"  # curator_a curates A, curator_b curates B
 @pytest.fixture(autouse=True)
 def two_centres(db: Any) -> None:
     """A and B with an offer each, and a service of A's (the cluster ESCAPE with A)."""
-    a, b = factories.centre_named(A), factories.centre_named(B)
-    factories.offer(a, "dmp", "expert")
-    factories.offer(b, "data-deposit", "hands-on")
-    factories.service("VO tutorials", centres=(a,))
+    with watch.batch():
+        a, b = factories.centre_named(A), factories.centre_named(B)
+        factories.offer(a, "dmp", "expert")
+        factories.offer(b, "data-deposit", "hands-on")
+        factories.service("VO tutorials", centres=(a,))
 
 
 def etag(api: Api, path: str) -> dict[str, str]:
