@@ -67,6 +67,7 @@ def main() -> int:
     from django.db import connection, transaction
 
     from cchub.registry.models import Centre, CompetenceOffer
+    from cchub.vocab.models import Concept
 
     try:
         from cchub.records.writes import apply
@@ -78,8 +79,8 @@ def main() -> int:
     through = Centre.curators.through._meta.db_table
     table = Centre._meta.db_table
     notations = list(
-        __import__("cchub.vocab.models", fromlist=["Concept"]).Concept.objects
-        .filter(scheme__slug="competences").exclude(offers__centre=centre).values_list("notation", flat=True)
+        Concept.objects.filter(scheme__slug="competences").exclude(offers__centre=centre)
+        .values_list("notation", flat=True)
     )
     rows: list[tuple[str, float, float, float]] = []
 
