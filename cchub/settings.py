@@ -19,6 +19,8 @@ CCHUB_SUPPORT_MAX_ATTACHMENT_MB  largest attachment (default 5)
 CCHUB_LOGIN_FAILURES / CCHUB_LOGIN_COOLOFF_MINUTES  sign-in lockout (5, 15); CCHUB_LOGIN_THROTTLE=0 off
 CCHUB_SUPPORT_RATE_GUEST_IP / _GUEST_EMAIL / _USER  new questions allowed (10/h, 5/h, 30/h)
 CCHUB_SUPPORT_UNCONFIRMED_DAYS  unconfirmed guest questions are deleted after (default 7)
+CCHUB_SUPPORT_TRIAGE_HOURS  working hours a question may wait in triage before triagers are warned (default 4)
+CCHUB_SUPPORT_REPORT_DAY  day of the month the monthly helpdesk report is mailed (default 1)
 CCHUB_REDIS_URL       shared cache for the rate limits (several processes)
 CCHUB_HSTS_SECONDS    Strict-Transport-Security in production (default one year)
 See docs/security.md.
@@ -238,6 +240,10 @@ SUPPORT_RATE_GUEST_IP = os.environ.get("CCHUB_SUPPORT_RATE_GUEST_IP", "10/h")
 SUPPORT_RATE_GUEST_EMAIL = os.environ.get("CCHUB_SUPPORT_RATE_GUEST_EMAIL", "5/h")
 SUPPORT_RATE_USER = os.environ.get("CCHUB_SUPPORT_RATE_USER", "30/h")
 SUPPORT_UNCONFIRMED_DAYS = int(os.environ.get("CCHUB_SUPPORT_UNCONFIRMED_DAYS", "7"))
+SUPPORT_TRIAGE_HOURS = float(os.environ.get("CCHUB_SUPPORT_TRIAGE_HOURS", "4"))
+# Where the network is asked by e-mail: new questions sent to SUPPORT_ADDRESS (or to
+# support+c-<centre>@ for one centre) open tickets.
+SUPPORT_REPORT_DAY = int(os.environ.get("CCHUB_SUPPORT_REPORT_DAY", "1"))
 # The rate limits count in the default cache: one process's memory for the single-process
 # server `cchub serve`, Redis when CCHUB_REDIS_URL is set (several processes or machines).
 _redis_url = os.environ.get("CCHUB_REDIS_URL", "").strip()

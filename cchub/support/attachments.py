@@ -21,6 +21,9 @@ MAGIC = {
     ".gif": (b"GIF87a", b"GIF89a"),
     ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
 }
+# Office documents (a data management plan's draft, a spreadsheet) are ZIP containers.
+for _office in (".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp"):
+    MAGIC[_office] = (b"PK\x03\x04",)
 TEXT = {".txt", ".csv", ".log", ".json", ".md", ".xml", ".yaml", ".yml", ".ipynb", ".py", ".r", ".tsv"}
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
@@ -34,6 +37,12 @@ CONTENT_TYPES = {
     ".csv": "text/csv",
     ".tsv": "text/tab-separated-values",
     ".xml": "application/xml",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
 }
 MAX_FILES = 5
 
@@ -97,3 +106,21 @@ def check(uploads: list[Upload]) -> None:
                 f"{upload.name}: files of type '{ext or 'none'}' may not be attached "
                 f"(allowed: {', '.join(allowed_extensions())})."
             )
+
+
+def partition(uploads: list[Upload]) -> tuple[list[Upload], list[str]]:
+    """The files that may be kept (at most ``MAX_FILES``) and, for each refused one, why:
+    for mail, where a refused file must not cost the message its text."""
+    kept: list[Upload] = []
+    refused: list[str] = []
+    for upload in uploads:
+        try:
+            check([upload])
+        except AttachmentError as exc:
+            refused.append(str(exc))
+            continue
+        if len(kept) >= MAX_FILES:
+            refused.append(f"{upload.name}: only the first {MAX_FILES} files of a message are kept.")
+            continue
+        kept.append(upload)
+    return kept, refused

@@ -59,6 +59,19 @@ class Desk(models.Model):
     day_start = models.TimeField(default=dt.time(9, 0))
     day_end = models.TimeField(default=dt.time(17, 0))
     holidays = models.JSONField(default=list, blank=True, help_text="ISO dates")
+    address_verified_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When someone at the centre's helpdesk address confirmed that it reaches them",
+    )
+    # A bridge: the centre's tickets live in another helpdesk, which the hub hands them to.
+    HANDOVER_EMAIL, HANDOVER_ZAMMAD = "email", "zammad"
+    HANDOVERS = [("", "No: the centre answers in the hub"), (HANDOVER_EMAIL, "By e-mail"),
+                 (HANDOVER_ZAMMAD, "Through Zammad's REST API")]
+    handover = models.CharField(max_length=10, choices=HANDOVERS, blank=True)
+    handover_address = models.EmailField(blank=True, help_text="The other helpdesk's address (e-mail)")
+    handover_url = models.URLField(blank=True, help_text="The other helpdesk's base URL (Zammad)")
+    handover_token = models.CharField(max_length=200, blank=True, help_text="API token (Zammad)")
+    handover_group = models.CharField(max_length=100, blank=True, help_text="Group or queue there")
 
     def __str__(self) -> str:
         return f"Desk of {self.centre}"
@@ -153,6 +166,22 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     sla_notices = models.JSONField(default=list, blank=True, help_text="SLA warnings already sent")
+    seen_at = models.DateTimeField(null=True, blank=True, help_text="First opened at its current centre")
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="Service clocks paused since")
+    paused_seconds = models.FloatField(default=0.0, help_text="Working time spent paused")
+    followers = models.JSONField(default=list, blank=True, help_text="Addresses copied on public replies")
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", blank=True, related_name="tickets")
+    spam = models.BooleanField(default=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Satisfaction, 1–5")
+    rating_solved = models.BooleanField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    external_ref = models.CharField(max_length=100, blank=True, help_text="Its number in another helpdesk")
+    external_url = models.URLField(blank=True)
+    external_state = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -193,9 +222,12 @@ class TicketEvent(models.Model):
     CREATED, REPLY, NOTE, STATE, PRIORITY, ASSIGN = "created", "reply", "note", "state", "priority", "assign"
     ROUTED, TRANSFER, REFERRAL, ESCALATION, INVITE = "routed", "transfer", "referral", "escalation", "invite"
     LINK, SLA, CONFIRMED, ARTICLE = "link", "sla", "confirmed", "article"
+    MERGE, SPLIT, SPAM, TAG, MENTION, FOLLOWUP = "merge", "split", "spam", "tag", "mention", "followup"
+    RATING, HANDOVER, UNDELIVERED, UNSEEN = "rating", "handover", "undelivered", "unseen"
     KINDS = [
         (k, k)
         for k in (
+            MERGE, SPLIT, SPAM, TAG, MENTION, FOLLOWUP, RATING, HANDOVER, UNDELIVERED, UNSEEN,
             CREATED,
             REPLY,
             NOTE,
@@ -357,3 +389,78 @@ class Article(Tracked):
             "status": self.status,
             "source_ticket": self.source_ticket_id,
         }
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TextModule(models.Model):
+    """A ready answer (a macro): its text, optionally a state the reply sets. A centre's own,
+    or the network's (no centre) for everyone who answers tickets."""
+
+    name = models.CharField(max_length=100)
+    body = models.TextField(help_text="Markdown; {name} is the requester's name, {reference} the ticket's")
+    centre = models.ForeignKey(Centre, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="text_modules")
+    state = models.CharField(max_length=12, choices=STATES, blank=True, help_text="State the reply sets")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["centre", "name"], name="text_module_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedView(models.Model):
+    """A queue with its filters and sorting, saved by a user under a name."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BlockedSender(models.Model):
+    """An address (or ``@domain``) whose questions are not taken: marked as spam by an agent."""
+
+    pattern = models.CharField(max_length=254, unique=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.pattern
+
+
+class Coordinator(models.Model):
+    """Someone who answers for a cluster's part of the support network: tickets nobody opened
+    at one of its centres escalate to them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="support_coordination")
+    cluster = models.ForeignKey("registry.Cluster", on_delete=models.CASCADE,
+                                related_name="support_coordinators")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "cluster"], name="coordinator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.cluster}"

@@ -9,6 +9,7 @@ Messages are marked auto-generated so that well-behaved auto-responders stay qui
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -21,11 +22,13 @@ from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_tasks import task
 
-from cchub.accounts.permissions import ADMIN_GROUP
 from cchub.lib.text import one_line
-from cchub.registry.models import Centre
 from cchub.support.guests import ticket_link
-from cchub.support.models import Supporter, Ticket
+from cchub.support.models import Ticket, TicketEvent
+from cchub.support.staffing import admin_addresses, centre_addresses, coordinator_addresses, triager_addresses
+
+__all__ = ["admin_addresses", "centre_addresses", "coordinator_addresses", "notify", "triager_addresses"]
+log = logging.getLogger(__name__)
 
 SUBJECTS = {
     "confirm": "Confirm your question to the CC network",
@@ -39,12 +42,23 @@ SUBJECTS = {
     "escalation": "Ticket escalated to the network coordinators",
     "sla": "Service level {level}",
     "state": "Your ticket is now {state}",
+    "assigned": "Assigned to you by {author}",
+    "mention": "{author} mentioned you",
+    "moved": "Your question was passed to {centre}",
+    "merged": "Your question continues in {target}",
+    "followup": "Your message opened a follow-up question",
+    "unseen": "Nobody has opened this ticket at {centre}",
+    "triage-sla": "Waiting in triage: {level}",
+    "undelivered": "A notice about this ticket reached nobody",
+    "rejected": "Your message did not reach the helpdesk",
 }
 
 
 # Mails the requester receives; every other event is for staff (their replies are notes).
-REQUESTER_EVENTS = frozenset({"confirm", "received", "reply", "state"})
-REQUESTER, SHARED = "r", "a"
+REQUESTER_EVENTS = frozenset({"confirm", "received", "reply", "state", "moved", "merged", "followup"})
+# Mails followers (people the requester copied) receive too.
+FOLLOWER_EVENTS = frozenset({"reply", "state", "moved", "merged"})
+REQUESTER, SHARED, FOLLOWER = "r", "a", "f"
 TOKEN_LENGTH = 24
 
 
@@ -66,49 +80,37 @@ def recipient_key(ticket: Ticket, event: str, address: str) -> str:
     a user of the hub (``u<id>``), or a shared mailbox nobody can answer from."""
     if event in REQUESTER_EVENTS and address.lower() == (ticket.requester_email or "").lower():
         return REQUESTER
+    if event in FOLLOWER_EVENTS and address.lower() in {f.lower() for f in ticket.followers}:
+        return FOLLOWER
     user = get_user_model().objects.filter(email__iexact=address, is_active=True).order_by("pk").first()
     return f"u{user.pk}" if user is not None else SHARED
 
 
 def reply_address(ticket: Ticket, who: str, address: str) -> str:
     local, _, domain = settings.SUPPORT_ADDRESS.partition("@")
-    if who == SHARED:
+    if who in (SHARED, FOLLOWER):
         return f"{local}+{ticket.pk}-{SHARED}@{domain}"
     return f"{local}+{ticket.pk}-{who}-{mail_token(ticket.pk, who, address)}@{domain}"
 
 
-def centre_addresses(centre_id: int | None) -> list[str]:
-    """Who hears about a centre's tickets: its supporters (and its helpdesk address)."""
-    if centre_id is None:
-        return triager_addresses()
-    users = Supporter.objects.filter(centre_id=centre_id, user__is_active=True).values_list(
-        "user__email", flat=True
-    )
-    found = [e for e in users if e]
-
-    helpdesk = Centre.objects.filter(pk=centre_id).values_list("helpdesk_email", flat=True).first()
-    if helpdesk:
-        found.append(helpdesk)
-    return sorted(set(found))
-
-
-def triager_addresses() -> list[str]:
-    from cchub.support.permissions import TRIAGE_GROUP
-
-    users = get_user_model().objects.filter(is_active=True, groups__name__in=[TRIAGE_GROUP, ADMIN_GROUP])
-    return sorted({u.email for u in users if u.email})
-
-
-def admin_addresses() -> list[str]:
-    users = get_user_model().objects.filter(is_active=True, groups__name=ADMIN_GROUP)
-    return sorted({u.email for u in users if u.email})
-
-
 def notify(event: str, ticket: Ticket, recipients: list[str], **context: Any) -> None:
-    """Send ``event``'s mail about ``ticket`` to ``recipients`` after the commit."""
+    """Send ``event``'s mail about ``ticket`` to ``recipients`` after the commit.
+
+    A mail for staff that has nobody to go to goes to the triage rota instead, and either way
+    the ticket records that it reached nobody: no notice is dropped in silence."""
     recipients = sorted({r for r in recipients if r})
+    if event in FOLLOWER_EVENTS and ticket.followers:
+        recipients = sorted(set(recipients) | {f for f in ticket.followers if f})
     if not recipients:
-        return
+        fallback = [] if event in REQUESTER_EVENTS else triager_addresses()
+        TicketEvent.objects.create(
+            ticket=ticket, kind=TicketEvent.UNDELIVERED, public=False, actor_label="mail",
+            data={"event": event, "sent_to": "triage rota" if fallback else "nobody"},
+        )
+        if not fallback:
+            log.error("The %s notice for %s reached nobody", event, ticket.reference)
+            return
+        recipients, context = fallback, {**context, "undelivered": event}
     payload = {k: str(v) for k, v in context.items()}
     transaction.on_commit(lambda: send_ticket_mail.enqueue(ticket.pk, event, recipients, payload))
 

@@ -36,6 +36,11 @@ RULES: dict[str, set[str]] = {
     "link": {"supporter", "triager", "admin"},
     "reopen": {"requester", "supporter", "admin"},
     "article": {"supporter", "admin"},
+    "close": {"requester", "admin"},  # the requester closes their own question
+    "spam": {"supporter", "triager", "admin"},
+    "merge": {"supporter", "triager", "admin"},
+    "split": {"supporter", "triager", "admin"},
+    "tag": {"supporter", "collaborator", "triager", "admin"},
 }
 
 
@@ -89,6 +94,8 @@ def roles(user: Any, ticket: Ticket, guest_tickets: set[int] | None = None) -> s
 def may(user: Any, ticket: Ticket, action: str, guest_tickets: set[int] | None = None) -> bool:
     held = roles(user, ticket, guest_tickets)
     if action == "reopen" and ticket.state not in FINISHED_STATES[:2]:
+        return False
+    if action == "close" and ticket.state in FINISHED_STATES[2:]:
         return False
     if action in {"state", "assign", "refer", "invite", "escalate", "transfer"} and ticket.centre_id is None:
         # A triage ticket has no centre yet: triagers place it, administrators do the rest.

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from cchub import search
 from cchub.lib.countries import COUNTRIES, DEMONYMS, country_name, language_name
@@ -152,6 +152,7 @@ class CentreProfile:
     offers: dict[int, str]  # competence id -> best level
     services: set[int]
     accepts: bool
+    staffed: bool = True
 
 
 @dataclass
@@ -163,7 +164,7 @@ class Profile:
     concept_parent: dict[int, int | None]
     centre_index: Bm25
     centre_bags: list[Counter[str]]
-    experience: list[tuple[int, list[int]]]  # (final centre id, centres that gave it away)
+    experience: list[tuple[int, list[int], float]]  # (final centre, centres that gave it away, weight)
     experience_index: Bm25
     experience_bags: list[Counter[str]]
     country_words: dict[str, str]
@@ -190,12 +191,14 @@ class Candidate:
     score: float
     reasons: list[str] = field(default_factory=list)
     accepts: bool = True
+    staffed: bool = True  # someone answers there (see support.staffing)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "centre": {"id": self.centre_id, "acronym": self.acronym, "name": self.name, "url": self.url},
             "score": round(self.score, 3),
             "reasons": self.reasons,
+            "staffed": self.staffed,
         }
 
 
@@ -219,7 +222,7 @@ _cache: dict[str, Profile] = {}
 
 
 def _stamp() -> tuple[Any, ...]:
-    from cchub.support.models import FINISHED_STATES, Desk, Ticket, TicketEvent
+    from cchub.support.models import FINISHED_STATES, Desk, Supporter, Ticket, TicketEvent
 
     def last(model: Any, name: str = "updated_at") -> Any:
         return model.objects.aggregate(n=Count("pk"), m=Max(name))
@@ -230,6 +233,9 @@ def _stamp() -> tuple[Any, ...]:
         tuple(sorted(last(Service).items())),
         tuple(sorted(last(Concept, "pk").items())),
         Desk.objects.filter(accepts_tickets=False).count(),
+        tuple(sorted(Supporter.objects.aggregate(n=Count("pk"), m=Max("pk")).items())),
+        tuple(sorted(Desk.objects.aggregate(
+            v=Count("address_verified_at"), h=Count("pk", filter=~Q(handover=""))).items())),
         tuple(
             sorted(
                 Ticket.objects.filter(state__in=FINISHED_STATES)
@@ -237,7 +243,8 @@ def _stamp() -> tuple[Any, ...]:
                 .items()
             )
         ),
-        TicketEvent.objects.filter(kind=TicketEvent.TRANSFER).count(),
+        TicketEvent.objects.filter(kind__in=[TicketEvent.TRANSFER, TicketEvent.REFERRAL]).count(),
+        Ticket.objects.filter(rated_at__isnull=False).aggregate(m=Max("rated_at"))["m"],
         search.semantic_available(),
     )
 
@@ -293,13 +300,16 @@ def _rebuild_in_background(stamp: tuple[Any, ...]) -> None:
 
 
 def _build(stamp: tuple[Any, ...]) -> Profile:
+    from cchub.support import satisfaction
     from cchub.support.models import FINISHED_STATES, Desk, Ticket, TicketEvent
+    from cchub.support.staffing import staffed_centre_ids
 
     concepts = list(Concept.objects.filter(scheme__slug=COMPETENCES).order_by("pk"))
     concept_bags = [
         _bag((c.pref_label, 3.0), (" ".join(c.alt_labels), 3.0), (c.definition, 1.0)) for c in concepts
     ]
     closed = set(Desk.objects.filter(accepts_tickets=False).values_list("centre_id", flat=True))
+    staffed = staffed_centre_ids()
     centres_qs = (
         Centre.objects.public().prefetch_related("offers", "services", "hosts", "clusters").order_by("pk")
     )
@@ -335,23 +345,28 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
                 offers=offers,
                 services={s.pk for s in services},
                 accepts=centre.pk not in closed,
+                staffed=centre.pk in staffed,
             )
         )
     parent = {c.pk: c.broader_id for c in concepts}
 
     given_away: dict[int, list[int]] = defaultdict(list)
-    for event in TicketEvent.objects.filter(kind=TicketEvent.TRANSFER).values("ticket_id", "data"):
+    # A referral ("we lack the competence") is evidence against a centre, as a transfer is.
+    handed = TicketEvent.objects.filter(kind__in=[TicketEvent.TRANSFER, TicketEvent.REFERRAL])
+    for event in handed.values("ticket_id", "data"):
         source = (event["data"] or {}).get("from")
         if isinstance(source, int):
             given_away[event["ticket_id"]].append(source)
     finished = (
-        Ticket.objects.filter(state__in=FINISHED_STATES, centre__isnull=False)
+        Ticket.objects.filter(state__in=FINISHED_STATES, centre__isnull=False, spam=False,
+                              merged_into__isnull=True)
         .order_by("-pk")
-        .values("pk", "centre_id", "subject", "body")[:MAX_EXPERIENCE]
+        .values("pk", "centre_id", "subject", "body", "rating", "rating_solved")[:MAX_EXPERIENCE]
     )
     experience, experience_bags, experience_texts = [], [], []
     for row in finished:
-        experience.append((row["centre_id"], given_away.get(row["pk"], [])))
+        weight = satisfaction.weight(row["rating"], row["rating_solved"])
+        experience.append((row["centre_id"], given_away.get(row["pk"], []), weight))
         experience_bags.append(_bag((row["subject"], 2.0), (row["body"], 1.0)))
         experience_texts.append(f"{row['subject']}. {row['body'][:500]}")
 
@@ -533,9 +548,10 @@ def _experience_votes(
     for i, s in sorted(neighbours.items(), key=lambda kv: -kv[1])[:NEIGHBOURS]:
         if s < NEIGHBOUR_FLOOR:
             break
-        centre_id, moved_from = prof.experience[i]
-        votes[centre_id] += s
-        solved[centre_id] += 1
+        centre_id, moved_from, weight = prof.experience[i]
+        votes[centre_id] += s * weight
+        if weight > 0:
+            solved[centre_id] += 1
         for other in moved_from:
             votes[other] -= TRANSFERRED_AWAY_SHARE * s
             away[other] += 1
@@ -629,6 +645,7 @@ def _candidate(prof: Profile, ev: Evidence, ci: int) -> Candidate | None:
         score=(base * fit + bonus) / (1 + LOAD_PENALTY * open_now),
         reasons=reasons or ["its profile matches some words of the question"],
         accepts=centre.accepts,
+        staffed=centre.staffed,
     )
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("assist/", views.assist, name="assist"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("queue/", views.queue, name="queue"),
+    path("rate/<str:token>/", views.rate, name="rate"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/article/", views.article_new, name="article-new"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cchub.lib import jsonld
 from cchub.lib.http import is_htmx
 from cchub.registry.models import Centre
-from cchub.support import knowledge, routing, sla, workflow
+from cchub.support import knowledge, lifecycle, routing, satisfaction, sla, staffing, workflow
 from cchub.support.forms import ArticleForm, QuestionForm, ReplyForm, uploads_of
 from cchub.support.guests import guest_tickets, read_confirmation, remember, too_many
 from cchub.support.models import OPEN_STATES, PRIORITIES, STATES, Article, Attachment, Supporter, Ticket
@@ -121,6 +121,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseRedirect(reverse("support:ticket", args=[pk]))  # drop the key from the URL
         raise Http404("No such ticket")
     ticket = _visible(request, pk)
+    workflow.mark_seen(ticket, _user(request))
     return render(request, "support/ticket.html", _ticket_context(request, ticket))
 
 
@@ -148,9 +149,15 @@ def _ticket_context(
             "link",
             "reopen",
             "article",
+            "close",
+            "spam",
+            "merge",
+            "split",
+            "tag",
         )
     }
-    centres = Centre.objects.public().order_by("acronym").only("pk", "acronym", "name")
+    staffed = staffing.staffed_centre_ids()
+    centres = Centre.objects.public().filter(pk__in=staffed).order_by("acronym").only("pk", "acronym", "name")
     return {
         "ticket": ticket,
         "staff": staff,
@@ -171,14 +178,18 @@ def _ticket_context(
         "collaborators": list(ticket.collaborators.all()),
         "autoclose": workflow.autoclose_at(ticket),
         "articles": ticket.articles.all() if staff else [],
+        "tags": list(ticket.tags.values_list("name", flat=True)) if staff else [],
+        "modules": list(lifecycle.modules_for(user, ticket)) if staff else [],
+        "unstaffed": staff and ticket.centre_id is not None and ticket.centre_id not in staffed,
     }
 
 
 def _suggestions(ticket: Ticket) -> list[dict[str, Any]]:
-    """The candidates ranked at submission, or ranked now when there were none."""
-    if ticket.routing:
-        return list(ticket.routing[:5])
-    return [c.as_dict() for c in routing.route(workflow.question_of(ticket))]
+    """The candidates ranked at submission (or now, when there were none), each saying
+    whether someone answers there today."""
+    found = list(ticket.routing[:5]) or [c.as_dict() for c in routing.route(workflow.question_of(ticket))]
+    staffed = staffing.staffed_centre_ids()
+    return [{**c, "staffed": c["centre"]["id"] in staffed} for c in found]
 
 
 @require_POST
@@ -219,9 +230,14 @@ ACTIONS = {
     "refer": lambda t, u, p, g: workflow.refer(t, u, p.get("reason", "")),
     "escalate": lambda t, u, p, g: workflow.escalate(t, u, p.get("reason", "")),
     "invite": lambda t, u, p, g: workflow.invite(t, u, p.get("centre") or None, p.get("note", "")),
-    "link": lambda t, u, p, g: workflow.link(
-        t, u, p.get("target", "").upper().removeprefix("CCH-").lstrip("0"), p.get("kind", "")
-    ),
+    "link": lambda t, u, p, g: workflow.link(t, u, lifecycle.reference_id(p.get("target", "")), p.get("kind", "")),
+    "close": lambda t, u, p, g: workflow.close_own(t, u, guest=g, note=p.get("note", "")),
+    "spam": lambda t, u, p, g: lifecycle.mark_spam(t, u, block=p.get("block") == "1", reason=p.get("reason", "")),
+    "not-spam": lambda t, u, p, g: lifecycle.not_spam(t, u),
+    "merge": lambda t, u, p, g: lifecycle.merge(t, u, lifecycle.reference_id(p.get("target", ""))),
+    "split": lambda t, u, p, g: lifecycle.split(t, u, p.get("event", "")),
+    "tags": lambda t, u, p, g: lifecycle.set_tags(t, u, p.get("tags", "")),
+    "module": lambda t, u, p, g: lifecycle.answer_with(t, u, p.get("module", "")),
 }
 DONE = {
     "state": "State changed.",
@@ -233,6 +249,13 @@ DONE = {
     "escalate": "Escalated to the network coordinators.",
     "invite": "Centre invited.",
     "link": "Linked.",
+    "close": "Closed. Thank you for telling us.",
+    "spam": "Marked as spam.",
+    "not-spam": "No longer marked as spam.",
+    "merge": "Merged.",
+    "split": "Split into a new ticket.",
+    "tags": "Tags saved.",
+    "module": "Sent.",
 }
 
 
@@ -253,6 +276,24 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not may(_user(request), ticket, "view", guest_tickets(request)):
         return redirect("support:queue")  # handed to a centre this user does not belong to
     return redirect(ticket)
+
+
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    """The satisfaction question, from the signed link in the "solved" mail."""
+    ticket = satisfaction.read(token)
+    if ticket is None:
+        return render(request, "support/rate.html", {"invalid": True}, status=400)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            satisfaction.rate(ticket, request.POST.get("solved", ""), request.POST.get("score", ""),
+                              request.POST.get("comment", ""))
+        except TicketError as exc:
+            error, status = exc.message, exc.status
+        else:
+            return render(request, "support/rate.html", {"ticket": ticket, "thanks": True})
+    return render(request, "support/rate.html", {"ticket": ticket, "error": error, "post": request.POST},
+                  status=status)
 
 
 def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:

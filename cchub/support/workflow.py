@@ -8,6 +8,7 @@ after the commit). A refused or invalid request changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,13 +25,14 @@ from cchub.lib.api import Refused
 from cchub.lib.countries import COUNTRIES, LANGUAGES
 from cchub.lib.text import clean_text, one_line
 from cchub.registry.models import COMPETENCES, Centre, Service
-from cchub.support import notify, routing, sla
+from cchub.support import notify, routing, sla, staffing
 from cchub.support.attachments import AttachmentError, Upload, check
 from cchub.support.models import (
     ASSIGNED,
     CLOSED,
     IN_PROGRESS,
     NEW,
+    ON_HOLD,
     OPEN_STATES,
     PRIORITIES,
     SOLVED,
@@ -58,16 +60,16 @@ class TicketError(Refused):
     """A request the helpdesk refuses: ``status`` is the HTTP status, ``field`` what is wrong."""
 
 
-def _require(user: Any, ticket: Ticket, action: str, guest: set[int] | None = None) -> None:
+def require(user: Any, ticket: Ticket, action: str, guest: set[int] | None = None) -> None:
     if not may(user, ticket, action, guest):
         raise TicketError("You may not do this with this ticket.", status=403 if user else 404)
 
 
-def _actor(user: Any) -> Any:
+def actor_of(user: Any) -> Any:
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _event(
+def add_event(
     ticket: Ticket,
     kind: str,
     user: Any,
@@ -86,7 +88,7 @@ def _event(
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
-        actor=_actor(user),
+        actor=actor_of(user),
         actor_label=label[:200],
         public=public,
         body=body,
@@ -96,7 +98,7 @@ def _event(
     )
 
 
-def _text(value: str, name: str, limit: int, required: bool = True) -> str:
+def text_field(value: str, name: str, limit: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
         raise TicketError(f"{name.capitalize()} is empty; say what you need.", field=name)
@@ -124,10 +126,10 @@ class Submission:
 def validate(sub: Submission, user: Any) -> dict[str, Any]:
     """Check a question; return the cleaned values or raise TicketError for the first problem."""
     values: dict[str, Any] = {
-        "subject": one_line(clean_text(_text(sub.subject, "subject", MAX_SUBJECT))),
-        "body": _text(sub.body, "body", MAX_BODY),
+        "subject": one_line(clean_text(text_field(sub.subject, "subject", MAX_SUBJECT))),
+        "body": text_field(sub.body, "body", MAX_BODY),
     }
-    if _actor(user) is None:
+    if actor_of(user) is None:
         email = (sub.email or "").strip()
         try:
             validate_email(email)
@@ -169,11 +171,11 @@ def validate(sub: Submission, user: Any) -> dict[str, Any]:
         raise TicketError(
             f"Unknown priority '{sub.priority}' (one of {', '.join(PRIORITY_LABELS)}).", field="priority"
         )
-    if _actor(user) is None and sub.priority in GUEST_REFUSED_PRIORITIES:
+    if actor_of(user) is None and sub.priority in GUEST_REFUSED_PRIORITIES:
         raise TicketError("Top priority is for signed-in users; a centre raises it when needed.",
                           field="priority")
     values["priority"] = sub.priority
-    if _actor(user) is None and sub.uploads:
+    if actor_of(user) is None and sub.uploads:
         # Nothing of an unconfirmed address is stored but its question: files come after.
         raise TicketError("Confirm your e-mail address first; then add files to your ticket.",
                           field="attachments")
@@ -201,7 +203,7 @@ def submit(sub: Submission, user: Any) -> Ticket:
     values = validate(sub, user)
     with transaction.atomic():
         ticket = Ticket.objects.create(**values)
-        _event(
+        add_event(
             ticket,
             TicketEvent.CREATED,
             user,
@@ -233,22 +235,26 @@ def confirm(ticket: Ticket) -> bool:
             return False
         locked.confirmed = True
         locked.save(update_fields=["confirmed", "updated_at"])
-        _event(locked, TicketEvent.CONFIRMED, None, label=locked.requester_email, by_requester=True)
+        add_event(locked, TicketEvent.CONFIRMED, None, label=locked.requester_email, by_requester=True)
         _route(locked)
     ticket.refresh_from_db()
     return True
 
 
 def _route(ticket: Ticket) -> None:
+    """Place a new (or newly detailed) question: straight to the best centre when the router
+    is confident and that centre has someone to answer; otherwise into the triage queue,
+    saying why."""
     candidates = routing.route(question_of(ticket))
     ticket.routing = [c.as_dict() for c in candidates]
     ticket.routed_at = timezone.now()
     best = candidates[0] if candidates else None
-    if best is not None and settings.SUPPORT_AUTO_ROUTE and routing.confident(candidates):
+    confident = best is not None and settings.SUPPORT_AUTO_ROUTE and routing.confident(candidates)
+    if best is not None and confident and best.staffed:
         ticket.centre_id = best.centre_id
         ticket.auto_routed = True
         ticket.save(update_fields=["routing", "routed_at", "centre", "auto_routed", "updated_at"])
-        _event(
+        add_event(
             ticket,
             TicketEvent.ROUTED,
             None,
@@ -269,7 +275,8 @@ def _route(ticket: Ticket) -> None:
         )
     else:
         ticket.save(update_fields=["routing", "routed_at", "updated_at"])
-        _event(
+        unstaffed = best.acronym if best is not None and confident and not best.staffed else ""
+        add_event(
             ticket,
             TicketEvent.ROUTED,
             None,
@@ -277,12 +284,17 @@ def _route(ticket: Ticket) -> None:
             to=None,
             automatic=True,
             suggestions=[c["centre"]["acronym"] for c in ticket.routing[:3]],
+            unstaffed=unstaffed,
         )
         notify.notify(
             "triage",
             ticket,
             notify.triager_addresses(),
-            suggestions=", ".join(f"{c['centre']['acronym']} ({c['score']})" for c in ticket.routing[:3]),
+            suggestions=", ".join(
+                f"{c['centre']['acronym']} ({c['score']}{'' if c['staffed'] else ', nobody to answer'})"
+                for c in ticket.routing[:3]
+            ),
+            unstaffed=unstaffed,
         )
     from cchub.support.guests import ticket_link
 
@@ -304,7 +316,7 @@ def _store(ticket: Ticket, event: TicketEvent | None, uploads: list[Upload], use
             name=upload.safe_name,
             content_type=upload.content_type,
             size=len(upload.content),
-            uploaded_by=_actor(user),
+            uploaded_by=actor_of(user),
         )
 
 
@@ -321,8 +333,8 @@ def reply(
 ) -> TicketEvent:
     """A public reply or, with ``public=False``, an internal note."""
     uploads = uploads or []
-    _require(user, ticket, "reply" if public else "note", guest)
-    body = _text(body, "body", MAX_BODY)
+    require(user, ticket, "reply" if public else "note", guest)
+    body = text_field(body, "body", MAX_BODY)
     try:
         check(uploads)
     except AttachmentError as exc:
@@ -330,6 +342,8 @@ def reply(
     held = roles(user, ticket, guest)
     by_requester = "requester" in held and not (held & {"supporter", "collaborator", "triager", "admin"})
     if ticket.state == CLOSED:
+        if by_requester:
+            return follow_up(ticket, user, body, uploads=uploads, via_email=via_email)
         raise TicketError(
             "This ticket is closed; ask a new question and mention " + ticket.reference + ".", status=409
         )
@@ -343,7 +357,7 @@ def reply(
                           status=403)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        event = _event(
+        event = add_event(
             ticket,
             TicketEvent.REPLY if public else TicketEvent.NOTE,
             user,
@@ -357,24 +371,111 @@ def reply(
         fields = ["updated_at"]
         if by_requester:
             if ticket.state in (WAITING, SOLVED, UNSOLVED):
-                _set_state(ticket, IN_PROGRESS, user, "the requester replied")
+                set_state(ticket, IN_PROGRESS, user, "the requester replied")
                 fields += ["state", "solved_at"]
             notify.notify("requester-reply", ticket, _staff_addresses(ticket), body=body)
         else:
-            if public and ticket.first_response_at is None:
+            # The first response is the centre's: a triager's word does not stop its clock.
+            answers_for_centre = bool(held & {"supporter", "collaborator", "admin"}) and ticket.centre_id
+            if public and ticket.first_response_at is None and answers_for_centre:
                 ticket.first_response_at = timezone.now()
                 fields.append("first_response_at")
             if public:
-                author = (user.get_full_name() or user.username) if _actor(user) else "A supporter"
+                author = (user.get_full_name() or user.username) if actor_of(user) else "A supporter"
                 notify.notify("reply", ticket, [ticket.requester_email], author=author, body=body)
             target = new_state or (IN_PROGRESS if sets_state and public and ticket.state in (NEW, ASSIGNED)
                                    else "")
             if target and target != ticket.state:
                 _check_transition(ticket, target)
-                _set_state(ticket, target, user, "")
-                fields += ["state", "solved_at", "closed_at"]
+                set_state(ticket, target, user, "")
+                fields += ["state", "solved_at", "closed_at", "paused_at", "paused_seconds"]
+                if target != IN_PROGRESS:
+                    _state_notice(ticket, target)
+            _mentions(ticket, user, body, event)
         ticket.save(update_fields=sorted(set(fields)))
     return event
+
+
+MENTION = re.compile(r"(?<![\w.@])@([\w.+-]{2,150})")
+
+
+def _mentions(ticket: Ticket, user: Any, body: str, event: TicketEvent) -> None:
+    """``@username`` in a note or reply tells that person, if they may see the ticket."""
+    names = {m.rstrip(".") for m in MENTION.findall(body)}
+    if not names:
+        return
+    author = (user.get_full_name() or user.username) if actor_of(user) else "Someone"
+    for person in get_user_model().objects.filter(username__in=names, is_active=True):
+        if person.pk == getattr(user, "pk", None) or not may(person, ticket, "view"):
+            continue
+        add_event(ticket, TicketEvent.MENTION, user, public=False, to=person.pk, name=person.username,
+                  event=event.pk)
+        notify.notify("mention", ticket, [person.email], author=author, body=body)
+
+
+def follow_up(ticket: Ticket, user: Any, body: str, *, uploads: list[Upload] | None = None,
+              via_email: bool = False) -> TicketEvent:
+    """The requester wrote to a closed ticket: a new ticket continues it, linked to it, with
+    the same centre when someone still answers there (else routed afresh)."""
+    with transaction.atomic():
+        new = Ticket.objects.create(
+            subject=f"Follow-up to {ticket.reference}: {ticket.subject}"[:MAX_SUBJECT],
+            body=body,
+            requester=ticket.requester,
+            requester_name=ticket.requester_name,
+            requester_email=ticket.requester_email,
+            followers=list(ticket.followers),
+            country=ticket.country,
+            language=ticket.language,
+            service=ticket.service,
+            stage=ticket.stage,
+            priority=ticket.priority,
+            confirmed=True,
+        )
+        event = add_event(new, TicketEvent.CREATED, user, label=ticket.requester_name, by_requester=True,
+                          body=body, via_email=via_email)
+        _store(new, event, uploads or [], user)
+        TicketLink.objects.create(source=new, target=ticket, kind=TicketLink.RELATED)
+        add_event(ticket, TicketEvent.FOLLOWUP, None, label="helpdesk", public=True, target=new.pk,
+                  reference=new.reference)
+        add_event(new, TicketEvent.FOLLOWUP, None, label="helpdesk", public=True, target=ticket.pk,
+                  reference=ticket.reference, follows=True)
+        if ticket.centre_id and staffing.is_staffed(ticket.centre_id):
+            new.centre_id, new.routed_at = ticket.centre_id, timezone.now()
+            new.save(update_fields=["centre", "routed_at"])
+            add_event(new, TicketEvent.ROUTED, None, label="helpdesk", to=new.centre_id,
+                      centre=ticket.centre.acronym if ticket.centre else "", automatic=True)
+            notify.notify("new", new, notify.centre_addresses(new.centre_id),
+                          centre=ticket.centre.acronym if ticket.centre else "",
+                          reasons=f"follows {ticket.reference}, which it solved")
+            from cchub.support.guests import ticket_link
+
+            notify.notify("followup", new, [new.requester_email], previous=ticket.reference,
+                          link=ticket_link(new))
+        else:
+            _route(new)
+    return event
+
+
+def _state_notice(ticket: Ticket, state: str) -> None:
+    """Tell the requester (and followers) the ticket is waiting, solved or unsolved; a solved
+    ticket's mail says until when it can be reopened and asks how it went."""
+    if state not in (SOLVED, UNSOLVED, WAITING):
+        return
+    closes = ""
+    if state in (SOLVED, UNSOLVED):
+        when = autoclose_at(ticket)
+        closes = sla.local_time(when, sla.desk_for(ticket.centre)) if when else ""
+    from cchub.support.satisfaction import rating_link
+
+    notify.notify(
+        "state",
+        ticket,
+        [ticket.requester_email],
+        state=STATE_LABELS[state].lower(),
+        closes=closes,
+        rate=rating_link(ticket) if state in (SOLVED, UNSOLVED) else "",
+    )
 
 
 
@@ -410,18 +511,29 @@ def _check_transition(ticket: Ticket, state: str) -> None:
         raise TicketError("Choose an assignee to make the ticket assigned.", field="state", status=409)
 
 
-def _set_state(ticket: Ticket, state: str, user: Any, note: str) -> None:
+PAUSED_STATES = (WAITING, ON_HOLD)
+
+
+def set_state(ticket: Ticket, state: str, user: Any, note: str) -> None:
+    """Change the state (the caller saves); the service clocks pause while the ball is with
+    the requester (waiting) or the ticket is on hold, and run again after."""
     old = ticket.state
     ticket.state = state
     now = timezone.now()
+    if state in PAUSED_STATES and ticket.paused_at is None:
+        ticket.paused_at = now
+    elif state not in PAUSED_STATES and ticket.paused_at is not None:
+        ticket.paused_seconds += sla.working_seconds(sla.desk_for(ticket.centre), ticket.paused_at, now)
+        ticket.paused_at = None
     if state in (SOLVED, UNSOLVED):
         ticket.solved_at = now
     elif state == IN_PROGRESS and old in (SOLVED, UNSOLVED):
         ticket.solved_at = None
     if state == CLOSED:
         ticket.closed_at = now
-    _event(
-        ticket, TicketEvent.STATE, user, label="" if _actor(user) else "system", old=old, new=state, note=note
+    add_event(
+        ticket, TicketEvent.STATE, user, label="" if actor_of(user) else "system", old=old, new=state,
+        note=note,
     )
 
 
@@ -429,30 +541,37 @@ def change_state(
     ticket: Ticket, user: Any, state: str, note: str = "", guest: set[int] | None = None
 ) -> Ticket:
     reopening = state == IN_PROGRESS and ticket.state in (SOLVED, UNSOLVED)
-    _require(user, ticket, "reopen" if reopening else "state", guest)
+    require(user, ticket, "reopen" if reopening else "state", guest)
     _check_transition(ticket, state)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _check_transition(ticket, state)
-        _set_state(ticket, state, user, clean_text(note)[:500])
-        ticket.save(update_fields=["state", "solved_at", "closed_at", "updated_at"])
-        if state in (SOLVED, UNSOLVED, WAITING):
-            closes = ""
-            if state in (SOLVED, UNSOLVED):
-                when = autoclose_at(ticket)
-                closes = timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z") if when else ""
-            notify.notify(
-                "state",
-                ticket,
-                [ticket.requester_email],
-                state=STATE_LABELS[state].lower(),
-                closes=closes,
-            )
+        set_state(ticket, state, user, clean_text(note)[:500])
+        ticket.save(update_fields=["state", "solved_at", "closed_at", "paused_at", "paused_seconds",
+                                   "updated_at"])
+        _state_notice(ticket, state)
+    return ticket
+
+
+def close_own(ticket: Ticket, user: Any, guest: set[int] | None = None, note: str = "") -> Ticket:
+    """The requester closes their own question (it is answered, or no longer needed)."""
+    require(user, ticket, "close", guest)
+    if ticket.state == CLOSED:
+        raise TicketError("This ticket is already closed.", status=409)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.solved_at is None:
+            ticket.solved_at = timezone.now()
+        set_state(ticket, CLOSED, user, clean_text(note)[:500] or "closed by the requester")
+        ticket.save(update_fields=["state", "solved_at", "closed_at", "paused_at", "paused_seconds",
+                                   "updated_at"])
+        notify.notify("requester-reply", ticket, _staff_addresses(ticket),
+                      body="The requester closed the ticket." + (f"\n\n{note}" if note else ""))
     return ticket
 
 
 def set_priority(ticket: Ticket, user: Any, priority: str) -> Ticket:
-    _require(user, ticket, "priority")
+    require(user, ticket, "priority")
     if priority not in PRIORITY_LABELS:
         raise TicketError(
             f"Unknown priority '{priority}' (one of {', '.join(PRIORITY_LABELS)}).", field="priority"
@@ -462,13 +581,13 @@ def set_priority(ticket: Ticket, user: Any, priority: str) -> Ticket:
         ticket.priority = priority
         ticket.sla_notices = []
         ticket.save(update_fields=["priority", "sla_notices", "updated_at"])
-        _event(ticket, TicketEvent.PRIORITY, user, public=False, old=old, new=priority)
+        add_event(ticket, TicketEvent.PRIORITY, user, public=False, old=old, new=priority)
     return ticket
 
 
 def assign(ticket: Ticket, user: Any, assignee_id: int | None) -> Ticket:
     """Give the ticket to a supporter of its centre (or take it back to the centre's queue)."""
-    _require(user, ticket, "assign")
+    require(user, ticket, "assign")
     assignee = None
     if assignee_id is not None:
         if ticket.centre_id is None or not Supporter.objects.filter(
@@ -480,10 +599,10 @@ def assign(ticket: Ticket, user: Any, assignee_id: int | None) -> Ticket:
         ticket.assignee = assignee
         fields = ["assignee", "updated_at"]
         if assignee is not None and ticket.state == NEW:
-            _set_state(ticket, ASSIGNED, user, "")
+            set_state(ticket, ASSIGNED, user, "")
             fields.append("state")
         ticket.save(update_fields=fields)
-        _event(
+        add_event(
             ticket,
             TicketEvent.ASSIGN,
             user,
@@ -491,19 +610,25 @@ def assign(ticket: Ticket, user: Any, assignee_id: int | None) -> Ticket:
             to=assignee_id,
             name=assignee.get_username() if assignee else "",
         )
+        if assignee is not None and assignee.pk != getattr(user, "pk", None):
+            author = (user.get_full_name() or user.username) if actor_of(user) else "The helpdesk"
+            notify.notify("assigned", ticket, [assignee.email], author=author)
     return ticket
 
 
-def _centre(centre_id: Any) -> Centre:
+def _centre(centre_id: Any, staffed: bool = True) -> Centre:
+    """The centre a ticket goes to; with ``staffed``, only one that has someone to answer."""
     centre = Centre.objects.public().filter(pk=centre_id).first() if centre_id is not None else None
     if centre is None:
         raise TicketError("Choose a centre of the network.", field="centre")
+    if staffed and not staffing.is_staffed(centre.pk):
+        raise TicketError(staffing.NOBODY.format(acronym=centre.acronym), field="centre", status=409)
     return centre
 
 
 def place(ticket: Ticket, user: Any, centre_id: Any, note: str = "") -> Ticket:
     """A triager sends a ticket from the triage queue to a centre (one click)."""
-    _require(user, ticket, "place")
+    require(user, ticket, "place")
     centre = _centre(centre_id)
     if ticket.centre_id is not None:
         raise TicketError("This ticket already belongs to a centre; transfer it instead.", status=409)
@@ -511,15 +636,10 @@ def place(ticket: Ticket, user: Any, centre_id: Any, note: str = "") -> Ticket:
         ticket.centre = centre
         ticket.routed_at = timezone.now()
         ticket.save(update_fields=["centre", "routed_at", "updated_at"])
-        _event(
-            ticket,
-            TicketEvent.ROUTED,
-            user,
-            to=centre.pk,
-            centre=centre.acronym,
-            automatic=False,
-            note=clean_text(note)[:500],
-        )
+        add_event(ticket, TicketEvent.ROUTED, user, to=centre.pk, centre=centre.acronym, automatic=False)
+        note = clean_text(note)[:2000]
+        if note:  # for the centre, never for the requester
+            add_event(ticket, TicketEvent.NOTE, user, public=False, body=note)
         notify.notify("new", ticket, notify.centre_addresses(centre.pk), centre=centre.acronym, reasons=note)
     return ticket
 
@@ -528,8 +648,8 @@ def transfer(
     ticket: Ticket, user: Any, centre_id: Any, reason: str, kind: str = TicketEvent.TRANSFER
 ) -> Ticket:
     """Hand the ticket to another centre with a stated reason (kept and shown to it)."""
-    _require(user, ticket, "transfer" if kind == TicketEvent.TRANSFER else "refer")
-    reason = clean_text(_text(reason, "reason", 2000))
+    require(user, ticket, "transfer" if kind == TicketEvent.TRANSFER else "refer")
+    reason = clean_text(text_field(reason, "reason", 2000))
     centre = _centre(centre_id)
     if centre.pk == ticket.centre_id:
         raise TicketError("The ticket is already at this centre.", field="centre", status=409)
@@ -541,10 +661,12 @@ def transfer(
         ticket.routed_at = timezone.now()
         ticket.sla_notices = []
         if ticket.state not in (NEW,):
-            _set_state(ticket, NEW, user, f"handed over to {centre.acronym}")
-        ticket.save(update_fields=["centre", "assignee", "routed_at", "sla_notices", "state", "updated_at"])
+            set_state(ticket, NEW, user, f"handed over to {centre.acronym}")
+        ticket.seen_at = None
+        ticket.save(update_fields=["centre", "assignee", "routed_at", "sla_notices", "state", "seen_at",
+                                   "paused_at", "paused_seconds", "updated_at"])
         ticket.collaborators.remove(centre)
-        _event(
+        add_event(
             ticket,
             kind,
             user,
@@ -563,20 +685,33 @@ def transfer(
             from_centre=old.acronym if old else "triage",
             reason=reason,
         )
+        _tell_requester_moved(ticket, centre, user)
     return ticket
+
+
+def _tell_requester_moved(ticket: Ticket, centre: Centre, user: Any) -> None:
+    """The requester's timeline and mail say, in plain words, who has their question now
+    (the centres' own reasons stay internal)."""
+    words = (f"Your question was passed to {centre.acronym} ({centre.name}), which is better placed "
+             "to answer it. Its supporters will reply here.")
+    add_event(ticket, TicketEvent.ROUTED, user, body=words, to=centre.pk, centre=centre.acronym,
+              automatic=False, moved=True)
+    notify.notify("moved", ticket, [ticket.requester_email], centre=centre.acronym, name=centre.name)
 
 
 def refer(ticket: Ticket, user: Any, reason: str) -> Ticket:
     """The centre lacks the competence: the ticket goes to the next best centre the router
     finds (never back to this one), or to triage when none is confident."""
-    _require(user, ticket, "refer")
-    reason = clean_text(_text(reason, "reason", 2000))
+    require(user, ticket, "refer")
+    reason = clean_text(text_field(reason, "reason", 2000))
     here = ticket.centre_id
     refused = {here} | {
         e.data.get("from")
         for e in ticket.events.filter(kind__in=[TicketEvent.TRANSFER, TicketEvent.REFERRAL])
     }
-    candidates = [c for c in routing.route(question_of(ticket), limit=10) if c.centre_id not in refused]
+    candidates = [
+        c for c in routing.route(question_of(ticket), limit=10) if c.centre_id not in refused and c.staffed
+    ]
     if candidates and routing.confident(candidates):
         return transfer(ticket, user, candidates[0].centre_id, reason, kind=TicketEvent.REFERRAL)
     with transaction.atomic():
@@ -584,9 +719,9 @@ def refer(ticket: Ticket, user: Any, reason: str) -> Ticket:
         ticket.centre, ticket.assignee = None, None
         ticket.routing = [c.as_dict() for c in candidates[:5]]
         if ticket.state != NEW:
-            _set_state(ticket, NEW, user, "referred to triage")
+            set_state(ticket, NEW, user, "referred to triage")
         ticket.save(update_fields=["centre", "assignee", "routing", "state", "updated_at"])
-        _event(
+        add_event(
             ticket,
             TicketEvent.REFERRAL,
             user,
@@ -607,31 +742,31 @@ def refer(ticket: Ticket, user: Any, reason: str) -> Ticket:
 
 
 def escalate(ticket: Ticket, user: Any, reason: str) -> Ticket:
-    _require(user, ticket, "escalate")
-    reason = clean_text(_text(reason, "reason", 2000))
+    require(user, ticket, "escalate")
+    reason = clean_text(text_field(reason, "reason", 2000))
     with transaction.atomic():
         ticket.escalated = True
         ticket.save(update_fields=["escalated", "updated_at"])
-        _event(ticket, TicketEvent.ESCALATION, user, body=reason, public=False)
+        add_event(ticket, TicketEvent.ESCALATION, user, body=reason, public=False)
         notify.notify(
             "escalation",
             ticket,
             notify.admin_addresses(),
             reason=reason,
-            author=user.get_username() if _actor(user) else "",
+            author=user.get_username() if actor_of(user) else "",
         )
     return ticket
 
 
 def invite(ticket: Ticket, user: Any, centre_id: Any, note: str = "") -> Ticket:
     """Ask another centre to help without giving the ticket away."""
-    _require(user, ticket, "invite")
+    require(user, ticket, "invite")
     centre = _centre(centre_id)
     if centre.pk == ticket.centre_id or ticket.collaborators.filter(pk=centre.pk).exists():
         raise TicketError(f"{centre.acronym} already works on this ticket.", field="centre", status=409)
     with transaction.atomic():
         ticket.collaborators.add(centre)
-        _event(
+        add_event(
             ticket,
             TicketEvent.INVITE,
             user,
@@ -652,7 +787,7 @@ def invite(ticket: Ticket, user: Any, centre_id: Any, note: str = "") -> Ticket:
 
 
 def link(ticket: Ticket, user: Any, other_id: Any, kind: str) -> TicketLink:
-    _require(user, ticket, "link")
+    require(user, ticket, "link")
     if kind not in dict(TicketLink.KINDS):
         raise TicketError(f"Unknown link '{kind}' (duplicate, related or child).", field="kind")
     other = Ticket.objects.filter(pk=other_id).first() if str(other_id).isdigit() else None
@@ -665,8 +800,8 @@ def link(ticket: Ticket, user: Any, other_id: Any, kind: str) -> TicketLink:
     if kind == TicketLink.CHILD and _ancestors(other) & {ticket.pk}:
         raise TicketError("That would make a ticket its own ancestor.", field="target", status=409)
     with transaction.atomic():
-        made = TicketLink.objects.create(source=ticket, target=other, kind=kind, created_by=_actor(user))
-        _event(
+        made = TicketLink.objects.create(source=ticket, target=other, kind=kind, created_by=actor_of(user))
+        add_event(
             ticket,
             TicketEvent.LINK,
             user,
@@ -727,57 +862,95 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         when = autoclose_at(ticket)
         if when is not None and when <= now:
             with transaction.atomic():
-                _set_state(
+                set_state(
                     ticket, CLOSED, None, f"closed after {settings.SUPPORT_AUTOCLOSE_DAYS} working days"
                 )
                 ticket.save(update_fields=["state", "closed_at", "updated_at"])
             counts["closed"] += 1
     open_tickets = (
-        Ticket.objects.filter(state__in=OPEN_STATES, centre__isnull=False)
+        Ticket.objects.filter(state__in=OPEN_STATES, centre__isnull=False, spam=False)
         .select_related("centre__desk", "assignee")
         .prefetch_related("centre__service_levels")
     )
     for ticket in open_tickets:
-        for clock in sla.clocks(ticket, now):
-            state = clock.state
-            if state not in ("warning", "breached"):
-                continue
-            key = f"{clock.name}:{state}"
-            if key in ticket.sla_notices:
-                continue
-            with transaction.atomic():
-                ticket.sla_notices = [*ticket.sla_notices, key]
-                ticket.save(update_fields=["sla_notices"])
-                level = "breached" if state == "breached" else "at 75 % of"
-                _event(
-                    ticket,
-                    TicketEvent.SLA,
-                    None,
-                    public=False,
-                    label="service levels",
-                    clock=clock.name,
-                    state=state,
-                    elapsed=round(clock.elapsed_hours, 2),
-                    target=clock.target_hours,
-                )
-                notify.notify(
-                    "sla",
-                    ticket,
-                    _staff_addresses(ticket),
-                    level=level,
-                    clock=clock.name,
-                    elapsed=f"{clock.elapsed_hours:.1f}",
-                    target=f"{clock.target_hours:g}",
-                    due=timezone.localtime(clock.due).strftime("%Y-%m-%d %H:%M"),
-                )
-            counts["breaches" if state == "breached" else "warnings"] += 1
+        ticket_clocks = sla.clocks(ticket, now)
+        for clock in ticket_clocks:
+            if _sla_notice(ticket, clock, _staff_addresses(ticket), "sla"):
+                counts["breaches" if clock.state == "breached" else "warnings"] += 1
+        if _escalate_unseen(ticket, ticket_clocks[0]):
+            counts["unseen"] = counts.get("unseen", 0) + 1
+    triage = Ticket.objects.filter(state__in=OPEN_STATES, centre__isnull=True, confirmed=True, spam=False)
+    for ticket in triage:
+        if _sla_notice(ticket, sla.triage_clock(ticket, now), notify.triager_addresses(), "triage-sla"):
+            counts["triage"] = counts.get("triage", 0) + 1
     return counts
+
+
+def _sla_notice(ticket: Ticket, clock: sla.Clock, recipients: list[str], event: str) -> bool:
+    """Record and mail a clock's warning or breach, once each."""
+    state = clock.state
+    key = f"{clock.name}:{state}"
+    if state not in ("warning", "breached") or key in ticket.sla_notices:
+        return False
+    with transaction.atomic():
+        ticket.sla_notices = [*ticket.sla_notices, key]
+        ticket.save(update_fields=["sla_notices"])
+        add_event(
+            ticket,
+            TicketEvent.SLA,
+            None,
+            public=False,
+            label="service levels",
+            clock=clock.name,
+            state=state,
+            elapsed=round(clock.elapsed_hours, 2),
+            target=clock.target_hours,
+        )
+        notify.notify(
+            event,
+            ticket,
+            recipients,
+            level="breached" if state == "breached" else "warning",
+            words="has passed" if state == "breached" else "has reached 75 % of",
+            clock=clock.name,
+            elapsed=f"{clock.elapsed_hours:.1f}",
+            target=f"{clock.target_hours:g}",
+            due=sla.local_time(clock.due, sla.desk_for(ticket.centre)),
+        )
+    return True
+
+
+def _escalate_unseen(ticket: Ticket, first: sla.Clock) -> bool:
+    """A ticket nobody at its centre has opened by the end of its first-response target goes
+    to the triage rota and the cluster's coordinators, once."""
+    if ticket.seen_at is not None or first.done or first.state != "breached":
+        return False
+    if "unseen" in ticket.sla_notices:
+        return False
+    with transaction.atomic():
+        ticket.sla_notices = [*ticket.sla_notices, "unseen"]
+        ticket.escalated = True
+        ticket.save(update_fields=["sla_notices", "escalated"])
+        centre = ticket.centre
+        add_event(ticket, TicketEvent.UNSEEN, None, public=False, label="service levels",
+                  centre=centre.acronym if centre else "", target=first.target_hours)
+        recipients = notify.triager_addresses() + notify.coordinator_addresses(centre)
+        notify.notify("unseen", ticket, recipients, centre=centre.acronym if centre else "",
+                      target=f"{first.target_hours:g}")
+    return True
+
+
+def mark_seen(ticket: Ticket, user: Any) -> None:
+    """A supporter of the ticket's centre opened it: its centre has seen it."""
+    if ticket.seen_at is None and ticket.centre_id in supported_centre_ids(user):
+        ticket.seen_at = timezone.now()
+        Ticket.objects.filter(pk=ticket.pk, seen_at__isnull=True).update(seen_at=ticket.seen_at)
 
 
 def visible_tickets(user: Any) -> Any:
     """The tickets a signed-in user may list: their own, their centres' and collaborations,
     the triage queue for triagers, all for administrators."""
-    if _actor(user) is None:
+    if actor_of(user) is None:
         return Ticket.objects.none()
     if is_network_admin(user):
         return Ticket.objects.all()

@@ -37,7 +37,7 @@ from cchub.registry import specs as registry_specs
 from cchub.registry.models import Centre, CompetenceOffer, Service
 from cchub.support import routing
 from cchub.support import search as support_search
-from cchub.support.models import Desk, Ticket, TicketEvent
+from cchub.support.models import Desk, Supporter, Ticket, TicketEvent
 from cchub.training import search as training_search
 from cchub.vocab.models import Concept
 
@@ -66,7 +66,7 @@ def follow_changes() -> None:
     watch.follow([Concept, Term], _forget_synonyms, "search-synonyms")
     watch.follow(publish.watched_models(), publish.refresh_for, "interop")
     watch.follow([Source], _source_changed, "interop-sources")
-    watch.follow([Centre, CompetenceOffer, Service, Concept, Desk, Ticket, TicketEvent],
+    watch.follow([Centre, CompetenceOffer, Service, Concept, Desk, Supporter, Ticket, TicketEvent],
                  _routing_changed, "routing")
 
 

@@ -82,7 +82,7 @@ def test_fifty_megabytes_are_refused_before_reading(desk: dict[str, Any]) -> Non
 
 @pytest.mark.demo
 def test_guest_asks_confirms_and_follows_by_private_link(
-    db: Any, django_capture_on_commit_callbacks: Any
+    desk: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     guest = Client()
     with django_capture_on_commit_callbacks(execute=True):

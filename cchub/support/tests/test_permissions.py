@@ -101,7 +101,8 @@ def world(desk: dict[str, Any]) -> dict[str, Any]:
     outsider = make_user("infn-supporter")
     Supporter.objects.create(user=outsider, centre=factories.centre("INFN"))
     people["other_centre"] = outsider
-    factories.centre("CNR")  # a centre supporters may invite
+    # A centre supporters may invite: someone answers there.
+    Supporter.objects.create(user=make_user("cnr-supporter"), centre=factories.centre("CNR"))
     people["collaborator"] = desk["kit"]
     other_ticket = workflow.submit(
         Submission(subject="Another ADQL question", body="TAP async jobs?"), desk["researcher"]

@@ -31,7 +31,7 @@ def test_route_returns_ranked_candidates_with_reasons(db: Any) -> None:
     assert response.status_code == 200
     candidates = response.json()["candidates"]
     first = candidates[0]
-    assert set(first) == {"centre", "score", "reasons"}
+    assert set(first) == {"centre", "score", "reasons", "staffed"}
     assert set(first["centre"]) == {"id", "acronym", "name", "url"}
     assert first["centre"]["acronym"] == "KUL"
     assert "serves Belgium" in first["reasons"]

@@ -123,10 +123,16 @@ def test_solved_tickets_close_after_ten_working_days(desk: dict[str, Any], setti
     ticket.refresh_from_db()
     assert ticket.state == CLOSED and ticket.closed_at is not None
     with pytest.raises(TicketError) as exc:
-        workflow.reply(ticket, desk["researcher"], "one more thing")
-    assert exc.value.status == 409
+        workflow.reply(ticket, desk["vo"], "one more thing")
+    assert exc.value.status == 409  # staff cannot write to a closed ticket
     with pytest.raises(TicketError):
         workflow.change_state(ticket, desk["researcher"], IN_PROGRESS)
+    # The requester can: their message opens a linked follow-up at the same centre.
+    event = workflow.reply(ticket, desk["researcher"], "one more thing")
+    follow = event.ticket
+    assert follow.pk != ticket.pk and follow.centre_id == ticket.centre_id and follow.state == "new"
+    assert follow.links_out.get().target_id == ticket.pk
+    assert ticket.events.filter(kind="followup", data__target=follow.pk).exists()
 
 
 @pytest.mark.demo
@@ -196,7 +202,7 @@ def test_links_between_tickets(desk: dict[str, Any]) -> None:
 
 @pytest.mark.demo
 def test_guest_question_waits_for_the_confirmed_address(
-    db: Any, django_capture_on_commit_callbacks: Any
+    desk: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     from cchub.support.guests import confirmation_link, read_confirmation
 
