@@ -230,9 +230,13 @@ ACTIONS = {
     "refer": lambda t, u, p, g: workflow.refer(t, u, p.get("reason", "")),
     "escalate": lambda t, u, p, g: workflow.escalate(t, u, p.get("reason", "")),
     "invite": lambda t, u, p, g: workflow.invite(t, u, p.get("centre") or None, p.get("note", "")),
-    "link": lambda t, u, p, g: workflow.link(t, u, lifecycle.reference_id(p.get("target", "")), p.get("kind", "")),
+    "link": lambda t, u, p, g: workflow.link(
+        t, u, lifecycle.reference_id(p.get("target", "")), p.get("kind", "")
+    ),
     "close": lambda t, u, p, g: workflow.close_own(t, u, guest=g, note=p.get("note", "")),
-    "spam": lambda t, u, p, g: lifecycle.mark_spam(t, u, block=p.get("block") == "1", reason=p.get("reason", "")),
+    "spam": lambda t, u, p, g: lifecycle.mark_spam(
+        t, u, block=p.get("block") == "1", reason=p.get("reason", "")
+    ),
     "not-spam": lambda t, u, p, g: lifecycle.not_spam(t, u),
     "merge": lambda t, u, p, g: lifecycle.merge(t, u, lifecycle.reference_id(p.get("target", ""))),
     "split": lambda t, u, p, g: lifecycle.split(t, u, p.get("event", "")),

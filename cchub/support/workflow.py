@@ -121,6 +121,7 @@ class Submission:
     service: str = ""  # slug
     priority: str = "less-urgent"
     uploads: list[Upload] = field(default_factory=list)
+    centre: str = ""  # slug: the question was sent to this centre's own address
 
 
 def validate(sub: Submission, user: Any) -> dict[str, Any]:
@@ -197,12 +198,15 @@ def question_of(ticket: Ticket) -> routing.Question:
     )
 
 
-def submit(sub: Submission, user: Any) -> Ticket:
+def submit(
+    sub: Submission, user: Any, *, via_email: bool = False, followers: list[str] | None = None
+) -> Ticket:
     """Create a ticket. A guest's ticket waits for the e-mail confirmation; otherwise it is
     routed at once: straight to a centre when the match is confident, else to triage."""
     values = validate(sub, user)
+    asked = Centre.objects.public().filter(slug=sub.centre).first() if sub.centre else None
     with transaction.atomic():
-        ticket = Ticket.objects.create(**values)
+        ticket = Ticket.objects.create(**values, followers=sorted(set(followers or [])))
         add_event(
             ticket,
             TicketEvent.CREATED,
@@ -210,6 +214,8 @@ def submit(sub: Submission, user: Any) -> Ticket:
             label=ticket.requester_name,
             by_requester=True,
             body=ticket.body,
+            via_email=via_email,
+            asked_centre=asked.pk if asked else None,
         )
         _store(ticket, None, sub.uploads, user)
         if ticket.confirmed:
@@ -250,6 +256,15 @@ def _route(ticket: Ticket) -> None:
     ticket.routed_at = timezone.now()
     best = candidates[0] if candidates else None
     confident = best is not None and settings.SUPPORT_AUTO_ROUTE and routing.confident(candidates)
+    created = ticket.events.filter(kind=TicketEvent.CREATED).first()
+    asked = (created.data or {}).get("asked_centre") if created else None
+    if asked and staffing.is_staffed(asked):
+        # Written to one centre's own address: it goes there.
+        centre = Centre.objects.get(pk=asked)
+        best = routing.Candidate(centre_id=centre.pk, acronym=centre.acronym, name=centre.name,
+                                 url=centre.get_absolute_url(), score=best.score if best else 0.0,
+                                 reasons=["the question was sent to its address"])
+        confident = True
     if best is not None and confident and best.staffed:
         ticket.centre_id = best.centre_id
         ticket.auto_routed = True

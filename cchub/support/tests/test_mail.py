@@ -154,11 +154,19 @@ def test_loop_protection_and_strangers(desk: dict[str, Any], smtp: Sink, inbound
         receive(answer(to, me, "echo", X_CCHub_Ticket=ticket.reference).as_bytes()),
     ]
     assert all(o.startswith("dropped") for o in outcomes), outcomes
-    # A stranger cannot write into someone's ticket, even with the reference in the subject.
+    # A stranger cannot write into someone's ticket, even with the reference in the subject:
+    # a mail to the support address is a new question of its own, confirmed by its sender.
     stranger = answer("support@hub.example.org", "mallory@example.org", "let me in")
     stranger.replace_header("Subject", f"Re: [{ticket.reference}] question")
+    before = ticket.events.count()
     code, text = deliver(inbound, stranger)
-    assert code == 550 and b"no valid reply address" in text
+    assert code == 250
+    assert ticket.events.count() == before
+    opened = Ticket.objects.get(requester_email="mallory@example.org")
+    assert not opened.confirmed and opened.centre is None
+    # Mail to an address of the hub that is neither names the web form in its bounce.
+    code, text = deliver(inbound, answer("support+nothing@hub.example.org", "mallory@example.org", "hi"))
+    assert code == 550 and b"/support/" in text
     # A forged token is not accepted either.
     forged = answer(f"support+{ticket.pk}-r-{'0' * 24}@hub.example.org", "mallory@example.org", "hi")
     assert receive(forged.as_bytes()).startswith("rejected")

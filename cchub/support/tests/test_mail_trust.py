@@ -53,7 +53,9 @@ def test_subject_and_from_prove_nothing(
     for sender in (desk["vo"].email, desk["admin"].email, desk["researcher"].email):
         spoof = message("support@hub.example.org", sender, "send your password to evil.example",
                         subject=f"Re: [{ticket.reference}] x")
-        assert receive(spoof).startswith("rejected: no valid reply address")
+        # Not a reply to the ticket: a new question, which its sender must confirm first.
+        assert receive(spoof) == "new question: waiting for the sender to confirm the address"
+        assert Ticket.objects.filter(requester_email=sender, confirmed=False).exists()
     # The old per-ticket token (the same for everyone) is no longer accepted either.
     legacy = f"support+{ticket.pk}-{mail_token(ticket.pk, 'r', ticket.requester_email)[:20]}@hub.example.org"
     assert receive(message(legacy, desk["researcher"].email, "hi")).startswith("rejected")
