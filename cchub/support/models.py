@@ -464,3 +464,14 @@ class Coordinator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} for {self.cluster}"
+
+
+class MonthlyReport(models.Model):
+    """A month whose helpdesk report was mailed (so that it is mailed once)."""
+
+    month = models.CharField(max_length=7, unique=True)
+    sent_at = models.DateTimeField()
+    messages = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.month

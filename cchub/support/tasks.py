@@ -12,3 +12,11 @@ from cchub.support.workflow import tick
 @task()
 def support_round() -> dict[str, int]:
     return tick()
+
+
+@task()
+def monthly_report() -> int:
+    """Daily; mails last month's helpdesk report on the report day (once)."""
+    from cchub.support.reports import send_monthly
+
+    return send_monthly()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("queue/", views.queue, name="queue"),
     path("rate/<str:token>/", views.rate, name="rate"),
+    path("reports/", views.report, name="report"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/article/", views.article_new, name="article-new"),

@@ -3,7 +3,9 @@ knowledge base."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,16 +13,37 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cchub.lib import jsonld
 from cchub.lib.http import is_htmx
+from cchub.lib.text import one_line
 from cchub.registry.models import Centre
-from cchub.support import knowledge, lifecycle, routing, satisfaction, sla, staffing, workflow
+from cchub.support import (
+    knowledge,
+    lifecycle,
+    queues,
+    reports,
+    routing,
+    satisfaction,
+    sla,
+    staffing,
+    workflow,
+)
 from cchub.support.forms import ArticleForm, QuestionForm, ReplyForm, uploads_of
 from cchub.support.guests import guest_tickets, read_confirmation, remember, too_many
-from cchub.support.models import OPEN_STATES, PRIORITIES, STATES, Article, Attachment, Supporter, Ticket
-from cchub.support.permissions import is_supporter, is_triager, may, roles
+from cchub.support.models import (
+    OPEN_STATES,
+    PRIORITIES,
+    STATES,
+    Article,
+    Attachment,
+    SavedView,
+    Supporter,
+    Ticket,
+)
+from cchub.support.permissions import is_supporter, is_triager, may, roles, supported_centre_ids
 from cchub.support.queues import QUEUES, queue_filter
 from cchub.support.workflow import TicketError
 
@@ -316,46 +339,113 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
+    """The queues, with search, filters, sorting, age and service-level columns, and views
+    saved under a name."""
     user = request.user
     supporter, triager = is_supporter(user), is_triager(user)
+    if request.method == "POST":
+        return _save_view(request)
     default = "centre" if supporter and not triager else ("triage" if triager else "requested")
     name = request.GET.get("queue", default)
     if name not in QUEUES:
         name = default
-    qs = queue_filter(workflow.visible_tickets(user), user, name)
-    state = request.GET.get("state", "")
-    if state in dict(STATES):
-        qs = qs.filter(state=state)
-    priority = request.GET.get("priority", "")
-    if priority in dict(PRIORITIES):
-        qs = qs.filter(priority=priority)
-    qs = (
-        qs.select_related("centre__desk", "assignee")
-        .prefetch_related("centre__service_levels")
-        .order_by("-created_at")
-    )
+    qs = queues.apply(queue_filter(workflow.visible_tickets(user), user, name), request.GET)
+    qs = qs.select_related("centre__desk", "assignee").prefetch_related("centre__service_levels")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    rows = [
-        {"ticket": t, "sla": sla.worst(sla.clocks(t)) if t.centre_id and t.state in OPEN_STATES else ""}
-        for t in page
-    ]
+    now = timezone.now()
+    rows = []
+    for t in page:
+        state = ""
+        if t.state in OPEN_STATES and not t.spam:
+            state = sla.worst(sla.clocks(t, now)) if t.centre_id else sla.triage_clock(t, now).state
+        rows.append({"ticket": t, "sla": state, "age": now - t.created_at, "waiting": now - t.updated_at})
     available = (
         ["requested"]
         + (["mine", "unassigned", "centre", "collaborating", "finished"] if supporter else [])
         + (["triage", "open", "escalated"] if triager else [])
+        + (["spam"] if supporter or triager else [])
     )
+    centre_ids = supported_centre_ids(user)
+    centre_choices = Centre.objects.filter(pk__in=centre_ids) if not triager else Centre.objects.public()
+    params = {k: request.GET.get(k, "") for k in queues.FILTERS}
+    params["queue"] = name
     context = {
         "rows": rows,
         "page": page,
         "queue": name,
         "queues": [(q, QUEUES[q]) for q in available],
-        "state": state,
-        "priority": priority,
+        "params": params,
+        "query": urlencode({k: v for k, v in params.items() if v}),
         "states": STATES,
         "priorities": PRIORITIES,
+        "sorts": [(k, label) for k, (_, label) in queues.SORTS.items()],
+        "centres": centre_choices.order_by("acronym").only("pk", "acronym"),
+        "agents": Supporter.objects.filter(centre_id__in=centre_ids).select_related("user")
+        .order_by("user__username").distinct() if supporter else [],
+        "saved": SavedView.objects.filter(user_id=int(user.pk or 0)),
+        "staff": supporter or triager,
     }
     template = "support/_queue_table.html" if is_htmx(request) else "support/queue.html"
     return render(request, template, context)
+
+
+def _save_view(request: HttpRequest) -> HttpResponse:
+    name = one_line(request.POST.get("name", ""))[:80]
+    params = {k: request.POST.get(k, "") for k in queues.FILTERS if request.POST.get(k)}
+    user: Any = request.user
+    delete = request.POST.get("delete", "")
+    if delete.isdigit():
+        SavedView.objects.filter(user=user, pk=int(delete)).delete()
+        messages.success(request, "View deleted.")
+        return redirect("support:queue")
+    if not name:
+        messages.error(request, "Give the view a name.")
+        return redirect(f"{reverse('support:queue')}?{urlencode(params)}")
+    SavedView.objects.update_or_create(user=user, name=name, defaults={"params": params})
+    messages.success(request, f"Saved as “{name}”.")
+    return redirect(f"{reverse('support:queue')}?{urlencode(params)}")
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """The helpdesk report for a month (or any period), for the centres the user supports,
+    or the whole network for triagers and administrators; as a page, CSV or XLSX."""
+    wanted = reports.visible_centre_ids(request.user)
+    if wanted is not None and not wanted:
+        raise Http404("You support no centre.")
+    try:
+        start, end = reports.month_bounds(request.GET.get("month") or None)
+    except ValueError:
+        return render(request, "support/report.html", {"error": "Give the month as YYYY-MM."}, status=400)
+    if request.GET.get("month") is None:
+        now = timezone.now()
+        start, end = dt.datetime(now.year, now.month, 1, tzinfo=dt.UTC), now  # this month so far
+    result = reports.build(start, end, wanted)
+    fmt = request.GET.get("format", "")
+    stem = f"helpdesk-{start:%Y-%m}"
+    if fmt == "csv":
+        response = HttpResponse(reports.as_csv(result), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
+    if fmt == "xlsx":
+        response = HttpResponse(
+            reports.as_xlsx(result),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        return response
+    def values(row: reports.Row) -> list[Any]:
+        found = row.as_dict()
+        return [found[c] for c in reports.COLUMNS]
+
+    return render(request, "support/report.html", {
+        "report": result,
+        "headers": [reports.LABELS[c] for c in reports.COLUMNS],
+        "centre_rows": [values(r) for r in [*result.centres, result.network]],
+        "agent_rows": [values(r) for r in result.agents],
+        "month": f"{start:%Y-%m}",
+        "scope": "the network" if wanted is None else "your centres",
+    })
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
