@@ -151,6 +151,8 @@ def build(start: dt.datetime, end: dt.datetime, centre_ids: Iterable[int] | None
             rows[centre_id] = Row(name=names.get(centre_id, "triage") if centre_id else "triage")
         return rows[centre_id]
 
+    for centre_id in sorted(wanted or ()):
+        row(centre_id)  # one's own centres are listed even when quiet
     period = scope.filter(created_at__gte=start, created_at__lt=end).values_list(
         "pk", "centre_id", "created_at", "first_response_at", "solved_at", "rating", "rating_solved",
         "state",

@@ -387,7 +387,7 @@ def reply(
         if by_requester:
             if ticket.state in (WAITING, SOLVED, UNSOLVED):
                 set_state(ticket, IN_PROGRESS, user, "the requester replied")
-                fields += ["state", "solved_at"]
+                fields += ["state", "solved_at", "paused_at", "paused_seconds"]
             notify.notify("requester-reply", ticket, _staff_addresses(ticket), body=body)
         else:
             # The first response is the centre's: a triager's word does not stop its clock.
@@ -731,11 +731,12 @@ def refer(ticket: Ticket, user: Any, reason: str) -> Ticket:
         return transfer(ticket, user, candidates[0].centre_id, reason, kind=TicketEvent.REFERRAL)
     with transaction.atomic():
         old = ticket.centre
-        ticket.centre, ticket.assignee = None, None
+        ticket.centre, ticket.assignee, ticket.seen_at = None, None, None
         ticket.routing = [c.as_dict() for c in candidates[:5]]
         if ticket.state != NEW:
             set_state(ticket, NEW, user, "referred to triage")
-        ticket.save(update_fields=["centre", "assignee", "routing", "state", "updated_at"])
+        ticket.save(update_fields=["centre", "assignee", "routing", "state", "paused_at", "paused_seconds",
+                                   "seen_at", "updated_at"])
         add_event(
             ticket,
             TicketEvent.REFERRAL,
