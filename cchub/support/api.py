@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 from cchub.accounts.auth import TokenAuth, token_user
 from cchub.lib.api import ApiError, Strict, json_response, paginate, strict_from
 from cchub.registry.models import Centre, Service
-from cchub.support import knowledge, routing, sla, workflow
+from cchub.support import knowledge, lifecycle, queues, reports, routing, sla, workflow
 from cchub.support.guests import too_many
 from cchub.support.models import Article, Ticket
 from cchub.support.permissions import may, roles
@@ -77,8 +77,36 @@ class TicketFilters(Schema):
     queue: str = ""
     state: list[str] = []
     centre: str = ""
+    q: str = ""
+    tag: str = ""
+    sort: str = ""
     page: int = 1
     page_size: int = 50
+
+
+class MergeIn(Strict):
+    target: int
+
+
+class SpamIn(Strict):
+    block: bool = False
+    reason: str = ""
+
+
+class TagsIn(Strict):
+    tags: list[str]
+
+
+class SplitIn(Strict):
+    event: int
+
+
+class ModuleIn(Strict):
+    module: int
+
+
+class CloseIn(Strict):
+    note: str = ""
 
 
 def _centre_id(ref: int | str) -> int | None:
@@ -107,6 +135,8 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "centre": {"id": ticket.centre.pk, "acronym": ticket.centre.acronym} if ticket.centre else None,
         "assignee": ticket.assignee.get_username() if ticket.assignee else None,
         "escalated": ticket.escalated,
+        "spam": ticket.spam,
+        "merged_into": ticket.merged_into_id,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "sla": sla.worst(clocks) if clocks else None,
@@ -149,6 +179,13 @@ def ticket_detail(ticket: Ticket, user: Any) -> dict[str, Any]:
                 "routing": ticket.routing,
                 "auto_routed": ticket.auto_routed,
                 "collaborators": [c.acronym for c in ticket.collaborators.all()],
+                "tags": sorted(t.name for t in ticket.tags.all()),
+                "followers": ticket.followers,
+                "seen_at": ticket.seen_at,
+                "rating": {"score": ticket.rating, "solved": ticket.rating_solved,
+                           "comment": ticket.rating_comment} if ticket.rating else None,
+                "external": {"ref": ticket.external_ref, "url": ticket.external_url,
+                             "state": ticket.external_state} if ticket.external_ref else None,
                 "clocks": [
                     {
                         "name": c.name,
@@ -156,6 +193,7 @@ def ticket_detail(ticket: Ticket, user: Any) -> dict[str, Any]:
                         "target_hours": c.target_hours,
                         "elapsed_hours": round(c.elapsed_hours, 2),
                         "due": c.due,
+                        "due_local": c.due_text,
                     }
                     for c in (sla.clocks(ticket) if ticket.centre_id else [])
                 ],
@@ -239,10 +277,9 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpRes
         qs = qs.filter(state__in=filters.state)
     if filters.centre:
         qs = qs.filter(centre__slug=filters.centre)
+    qs = queues.apply(qs, {"q": filters.q, "tag": filters.tag, "sort": filters.sort})
     qs = qs.select_related("centre", "assignee", "centre__desk").prefetch_related("centre__service_levels")
-    return json_response(
-        paginate(request, qs.order_by("-created_at"), filters.page, filters.page_size, ticket_summary)
-    )
+    return json_response(paginate(request, qs, filters.page, filters.page_size, ticket_summary))
 
 
 @router.get("/tickets/{pk}", summary="One ticket with its timeline", auth=token_auth)
@@ -330,6 +367,56 @@ def invite(request: HttpRequest, pk: int, payload: CentreIn) -> HttpResponse:
 @router.post("/tickets/{pk}/links", summary="Link to another ticket", auth=token_auth)
 def add_link(request: HttpRequest, pk: int, payload: LinkIn) -> HttpResponse:
     return _apply(request, pk, "link", lambda t, u: workflow.link(t, u, payload.target, payload.kind))
+
+
+@router.post("/tickets/{pk}/merge", summary="Merge this duplicate into another ticket", auth=token_auth)
+def merge(request: HttpRequest, pk: int, payload: MergeIn) -> HttpResponse:
+    ticket = _ticket(request, pk, "merge")
+    into = lifecycle.merge(ticket, request.auth, payload.target)  # type: ignore[attr-defined]
+    return json_response(ticket_detail(into, request.auth))  # type: ignore[attr-defined]
+
+
+@router.post("/tickets/{pk}/split", summary="Make one of the requester's messages a new ticket",
+             auth=token_auth)
+def split(request: HttpRequest, pk: int, payload: SplitIn) -> HttpResponse:
+    ticket = _ticket(request, pk, "split")
+    new = lifecycle.split(ticket, request.auth, payload.event)  # type: ignore[attr-defined]
+    return json_response(ticket_detail(new, request.auth), status=201)  # type: ignore[attr-defined]
+
+
+@router.post("/tickets/{pk}/spam", summary="Mark as spam (and block the sender)", auth=token_auth)
+def spam(request: HttpRequest, pk: int, payload: SpamIn) -> HttpResponse:
+    return _apply(request, pk, "spam",
+                  lambda t, u: lifecycle.mark_spam(t, u, block=payload.block, reason=payload.reason))
+
+
+@router.post("/tickets/{pk}/tags", summary="Replace the ticket's tags", auth=token_auth)
+def tags(request: HttpRequest, pk: int, payload: TagsIn) -> HttpResponse:
+    return _apply(request, pk, "tag", lambda t, u: lifecycle.set_tags(t, u, payload.tags))
+
+
+@router.post("/tickets/{pk}/answer-with", summary="Reply with a text module", auth=token_auth)
+def answer_with(request: HttpRequest, pk: int, payload: ModuleIn) -> HttpResponse:
+    return _apply(request, pk, "reply", lambda t, u: lifecycle.answer_with(t, u, payload.module))
+
+
+@router.post("/tickets/{pk}/close", summary="Close your own question", auth=token_auth)
+def close(request: HttpRequest, pk: int, payload: CloseIn) -> HttpResponse:
+    return _apply(request, pk, "close", lambda t, u: workflow.close_own(t, u, note=payload.note))
+
+
+@router.get("/reports", summary="Helpdesk figures per centre and agent for a month", auth=token_auth)
+def report(request: HttpRequest, month: str = "") -> HttpResponse:
+    """For the centres you support (all, for triagers and administrators); `month` is
+    YYYY-MM, by default the last full month."""
+    wanted = reports.visible_centre_ids(request.auth)  # type: ignore[attr-defined]
+    if wanted is not None and not wanted:
+        raise ApiError(403, "You support no centre.")
+    try:
+        start, end = reports.month_bounds(month or None)
+    except ValueError as exc:
+        raise ApiError(400, "Give the month as YYYY-MM.", [{"field": "month", "message": month}]) from exc
+    return json_response(reports.build(start, end, wanted).as_dict())
 
 
 def article_json(article: Article) -> dict[str, Any]:

@@ -86,3 +86,24 @@ def test_openapi_documents_the_helpdesk(db: Any) -> None:
         "/api/v1/support/suggest",
     ):
         assert path in paths
+
+
+def test_desk_tools_over_the_api(desk: dict[str, Any]) -> None:
+    researcher, vo = Api(token_for(desk["researcher"])), Api(token_for(desk["vo"]))
+    first = researcher.send("post", "/api/v1/support/tickets", ADQL).json()["id"]
+    second = researcher.send("post", "/api/v1/support/tickets", {**ADQL, "subject": "ADQL again"}).json()["id"]
+    tagged = vo.send("post", f"/api/v1/support/tickets/{first}/tags", {"tags": ["gaia", "tap"]})
+    assert tagged.status_code == 200 and tagged.json()["tags"] == ["gaia", "tap"]
+    bad = vo.send("post", f"/api/v1/support/tickets/{first}/tags", {"tags": ["Not A Tag!"]})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "tags"
+    assert [t["id"] for t in vo.get("/api/v1/support/tickets?tag=gaia").json()["results"]] == [first]
+    assert [t["id"] for t in vo.get("/api/v1/support/tickets?q=again").json()["results"]] == [second]
+    merged = vo.send("post", f"/api/v1/support/tickets/{second}/merge", {"target": first})
+    assert merged.status_code == 200 and merged.json()["id"] == first
+    assert researcher.send("post", f"/api/v1/support/tickets/{first}/spam", {}).status_code == 403
+    closed = researcher.send("post", f"/api/v1/support/tickets/{first}/close", {"note": "Solved it myself"})
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    figures = vo.get("/api/v1/support/reports?month=2026-12").json()
+    assert figures["centres"][0]["name"] == "ESCAPE-VO"
+    assert vo.get("/api/v1/support/reports?month=december").status_code == 400
+    assert researcher.get("/api/v1/support/reports").status_code == 403
