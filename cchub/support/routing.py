@@ -33,9 +33,11 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from cchub import search
+from cchub.lib import analysis
 from cchub.lib.countries import COUNTRIES, DEMONYMS, country_name, language_name
 from cchub.registry.models import COMPETENCES, Centre, CompetenceOffer, Service
 from cchub.vocab.models import Concept
+from cchub.vocab.translations import labels as translated_labels
 
 LEVEL_WEIGHT = {"expert": 1.0, "hands-on": 0.8, "training": 0.45, "referral": 0.25}
 LEVEL_PHRASE = {
@@ -44,55 +46,43 @@ LEVEL_PHRASE = {
     "training": "teaches",
     "referral": "can refer you onwards for",
 }
-COUNTRY_BOOST = 0.9
+# Serving the researcher's country, and answering in their language, multiply a centre's
+# evidence; kept below what a better-matching expertise earns (review R3).
+COUNTRY_BOOST = 0.35
 LANGUAGE_BOOST = 0.25
 SERVICE_BONUS = 1.0
+SERVICE_NAMED_BONUS = 0.6  # a service the question names in its text (review R6)
+CENTRE_NAMED_BONUS = 0.6  # the question names the centre itself
 # A candidate is assigned directly when it is clearly ahead: a strong score and a margin.
-AUTO_MIN_SCORE = 1.2
+AUTO_MIN_SCORE = 1.1
 AUTO_MIN_MARGIN = 1.35
 NEIGHBOURS = 8
 MAX_EXPERIENCE = 20000
 
-WORD = re.compile(r"[^\W\d_][^\W_]*|\d+[^\W\d_]+[^\W_]*", re.UNICODE)
-STOPWORDS = frozenset(
-    """
-    a about after all also am an and any are as at be because been before being best between
-    both but by can could did do does doing done each for from get gets getting give go going
-    had has have having help helps here how i if in into is it its just know let like make me
-    more most my need needs new no not now of on one only or other our out over please should
-    so some someone something such than that the their them then there these they this those
-    through to too up us use used using very want wants was way we were what when where whether
-    which while who why will with without would you your yours
-    anyone advice advise question questions thank thanks hello hi dear regards
-""".split()
-)
+WORD = analysis.WORD
 
 
 def stem(word: str) -> str:
-    """A light English stemmer: enough to join plurals, -ing/-ed forms and British/American
-    spellings (-ise/-ize, licence/license)."""
-    w = word
-    if w.startswith("licenc"):
-        w = "licens" + w[6:]
-    for old, new in (("isation", "ization"), ("ising", "izing"), ("ised", "ized"), ("ise", "ize")):
-        if w.endswith(old) and len(w) > len(old) + 2:
-            w = w[: -len(old)] + new
-            break
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 5 and w.endswith("ing"):
-        return w[:-3]
-    if len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
+    """The English stem (kept for callers that stem one English word)."""
+    return analysis.english_stem(word)
 
 
-def terms(text: str) -> list[str]:
-    """Stemmed words without stop words, plus the pairs of neighbouring words (bigrams)."""
-    words = [stem(w) for w in WORD.findall((text or "").lower()) if w not in STOPWORDS and len(w) > 1]
-    return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+def terms(text: str, language: str = "en", *, both: bool = False) -> list[str]:
+    """Stems of the content words, without the stop words of English and of ``language``,
+    plus the pairs of neighbouring stems (bigrams). With ``both`` (a question in another
+    language), each word also gives its English stem, so that the English names of tools,
+    standards and services in a German or Spanish question still match."""
+    found: list[str] = []
+    primary: list[str] = []
+    for word in analysis.content_words(text, language):
+        first = analysis.stem(word, language)
+        primary.append(first)
+        found.append(first)
+        if both and language != "en":
+            other = analysis.stem(word, "en")
+            if other != first:
+                found.append(other)
+    return found + [f"{a}_{b}" for a, b in zip(primary, primary[1:], strict=False)]
 
 
 class Bm25:
@@ -133,10 +123,10 @@ class Bm25:
         return sorted(hits, key=lambda t: -self.idf.get(t, 0))
 
 
-def _bag(*parts: tuple[str, float]) -> Counter[str]:
+def _bag(*parts: tuple[str, float], language: str = "en") -> Counter[str]:
     bag: Counter[str] = Counter()
     for text, weight in parts:
-        for t in terms(text):
+        for t in terms(text, language):
             bag[t] += weight  # type: ignore[assignment]
     return bag
 
@@ -153,7 +143,7 @@ class CentreProfile:
     services: set[int]
     accepts: bool
     staffed: bool = True
-
+    named: re.Pattern[str] | None = None  # the centre's acronym as people write it
 
 @dataclass
 class Profile:
@@ -168,6 +158,8 @@ class Profile:
     experience_index: Bm25
     experience_bags: list[Counter[str]]
     country_words: dict[str, str]
+    label_terms: list[list[frozenset[str]]] = field(default_factory=list)  # concept index -> its labels
+    service_names: list[tuple[re.Pattern[str], int, str]] = field(default_factory=list)
     offered_by: dict[int, list[int]] = field(default_factory=dict)  # competence pk -> centre indexes
     children: dict[int, list[int]] = field(default_factory=dict)  # concept pk -> narrower pks
     index_of: dict[int, int] = field(default_factory=dict)  # centre pk -> centre index
@@ -215,6 +207,15 @@ class Question:
     def text(self) -> str:
         # The subject says what the question is about; count it twice.
         return f"{self.subject}\n{self.subject}\n{self.body}"
+
+    @functools.cached_property
+    def analysed_language(self) -> str:
+        """The language the question is written in (given, or identified)."""
+        return analysis.detect(f"{self.subject}\n{self.body}", self.language)
+
+    def terms(self) -> list[str]:
+        language = self.analysed_language
+        return terms(self.text, language, both=language != "en")
 
 
 _lock = threading.Lock()
@@ -305,9 +306,17 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
     from cchub.support.staffing import staffed_centre_ids
 
     concepts = list(Concept.objects.filter(scheme__slug=COMPETENCES).order_by("pk"))
-    concept_bags = [
-        _bag((c.pref_label, 3.0), (" ".join(c.alt_labels), 3.0), (c.definition, 1.0)) for c in concepts
-    ]
+    translations = translated_labels(COMPETENCES)
+    concept_bags, label_terms = [], []
+    for c in concepts:
+        bag = _bag((c.pref_label, 3.0), (" ".join(c.alt_labels), 3.0), (c.definition, 1.0))
+        labels = [_words(label, "en") for label in [c.pref_label, *c.alt_labels]]
+        for language, names in translations.get(c.notation, {}).items():
+            for name in names:
+                bag.update(_bag((name, 3.0), language=language))
+                labels.append(_words(name, language))
+        concept_bags.append(bag)
+        label_terms.append([found for found in labels if found])
     closed = set(Desk.objects.filter(accepts_tickets=False).values_list("centre_id", flat=True))
     staffed = staffed_centre_ids()
     centres_qs = (
@@ -346,6 +355,7 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
                 services={s.pk for s in services},
                 accepts=centre.pk not in closed,
                 staffed=centre.pk in staffed,
+                named=_acronym_pattern(centre.acronym),
             )
         )
     parent = {c.pk: c.broader_id for c in concepts}
@@ -378,6 +388,7 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
     for c in concepts:
         if c.broader_id is not None:
             children[c.broader_id].append(c.pk)
+    service_names = _service_patterns()
     country_words = {country_name(code).lower(): code for code in COUNTRIES if code != "EU"}
     for code, words in DEMONYMS.items():
         country_words.update({w: code for w in words})
@@ -396,6 +407,8 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         children=dict(children),
         index_of={cp.centre_id: ci for ci, cp in enumerate(centres)},
         country_words=country_words,
+        label_terms=label_terms,
+        service_names=service_names,
     )
     if search.semantic_available():
         built.concept_vectors = search.embed_stored(
@@ -406,6 +419,36 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         )
         built.experience_vectors = search.embed_stored(experience_texts) if experience_texts else None
     return built
+
+
+def _acronym_pattern(acronym: str) -> re.Pattern[str] | None:
+    """A centre's acronym in capitals as a whole word (KIT, PSNC, GARR, ESCAPE-VO); not one
+    that is an ordinary word in lower case."""
+    if len(acronym) < 3 or not any(c.isupper() for c in acronym):
+        return None
+    return re.compile(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])")
+
+
+def _words(label: str, language: str) -> frozenset[str]:
+    return frozenset(t for t in terms(label, language) if "_" not in t)
+
+
+def _service_patterns() -> list[tuple[re.Pattern[str], int, str]]:
+    """How each service is named in a question: its name as a whole word (an all-capitals
+    name such as VISA only in capitals, so that a travel visa is not the PaN service)."""
+    found = []
+    for pk, name in Service.objects.filter(centres__isnull=False).values_list("pk", "name").distinct():
+        short = name.split(" (")[0].split(" – ")[0].split(": ")[0].strip()
+        names = [short] if len(short) >= 3 and len(short.split()) <= 4 else []
+        first = short.split()[0] if short.split() else ""
+        # "VISA remote data analysis", "NIRD research data infrastructure": the leading
+        # acronym or coined name is what people write.
+        if first != short and len(first) >= 3 and (first.isupper() or any(c.isupper() for c in first[1:])):
+            names.append(first)
+        for found_name in names:
+            flags = 0 if found_name.isupper() else re.IGNORECASE
+            found.append((re.compile(rf"(?<![\w-]){re.escape(found_name)}(?![\w-])", flags), pk, found_name))
+    return found
 
 
 def _centre_text(centre: CentreProfile, bag: Counter[str]) -> str:
@@ -441,10 +484,20 @@ def _countries_named(text: str, prof: Profile) -> set[str]:
     return {code for word, code in prof.country_words.items() if f" {word} " in lowered}
 
 
+# A concept matched by only part of each of its labels counts this much at least: one
+# common word ("high" of "high-performance computing") does not make a match (review R4).
+PARTIAL_LABEL_FLOOR = 0.35
+
+
 def concept_matches(question: Question, prof: Profile, query_vector: Any = None) -> dict[int, float]:
     """Concept index → relevance in [0, 1] (keyword and, if available, meaning)."""
-    query = terms(question.text)
+    query = question.terms()
     keyword = _normalised(prof.concept_index.scores(query))
+    if prof.label_terms:
+        asked = set(query)
+        for i, score in keyword.items():
+            best = max((len(label & asked) / len(label) for label in prof.label_terms[i]), default=1.0)
+            keyword[i] = score * (PARTIAL_LABEL_FLOOR + (1 - PARTIAL_LABEL_FLOOR) * best)
     meaning = _semantic_scores(prof.concept_vectors, query_vector, 0.25)
     found = {i: max(keyword.get(i, 0.0), 0.9 * meaning.get(i, 0.0)) for i in set(keyword) | set(meaning)}
     if question.stage:
@@ -471,6 +524,8 @@ class Evidence:
     countries: set[str]  # countries the question is from or names
     language: str
     load: dict[int, int]  # centre id -> open tickets
+    services_named: dict[int, str] = field(default_factory=dict)  # service id -> name in the text
+    centres_named: set[int] = field(default_factory=set)  # centre ids whose acronym the text names
 
 
 def route(question: Question, limit: int = 5, open_load: dict[int, int] | None = None) -> list[Candidate]:
@@ -487,7 +542,7 @@ def route(question: Question, limit: int = 5, open_load: dict[int, int] | None =
 
 
 def _evidence(prof: Profile, question: Question, open_load: dict[int, int] | None) -> Evidence:
-    query = terms(question.text)
+    query = question.terms()
     query_vector = search.embed([question.text])[0] if search.semantic_available() else None
     matches = concept_matches(question, prof, query_vector)
     votes, solved, away = _experience_votes(prof, query, query_vector)
@@ -501,8 +556,12 @@ def _evidence(prof: Profile, question: Question, open_load: dict[int, int] | Non
         away=away,
         countries=({question.country.upper()} if question.country else set())
         | _countries_named(question.text, prof),
-        language=(question.language or "").lower(),
+        language=(question.language or question.analysed_language or "").lower(),
         load=open_load if open_load is not None else current_load(),
+        services_named={pk: name for pattern, pk, name in prof.service_names
+                        if pattern.search(f"{question.subject}\n{question.body}")},
+        centres_named={cp.centre_id for cp in prof.centres if cp.named is not None
+                       and cp.named.search(f"{question.subject}\n{question.body}")},
     )
 
 
@@ -570,6 +629,8 @@ def _considered(prof: Profile, ev: Evidence) -> set[int]:
     service_id = ev.question.service_id
     if service_id:
         considered.update(ci for ci, cp in enumerate(prof.centres) if service_id in cp.services)
+    if ev.services_named:
+        considered.update(ci for ci, cp in enumerate(prof.centres) if cp.services & set(ev.services_named))
     return considered
 
 
@@ -620,7 +681,9 @@ def _candidate(prof: Profile, ev: Evidence, ci: int) -> Candidate | None:
     profile_score = PROFILE_WEIGHT * ev.text_rel.get(ci, 0.0)
     experience = EXPERIENCE_WEIGHT * ev.votes.get(centre.centre_id, 0.0)
     base = topic + profile_score + experience
-    if base <= MIN_EVIDENCE:
+    names_service = bool(centre.services & set(ev.services_named))
+    named_in_text = centre.centre_id in ev.centres_named
+    if base <= MIN_EVIDENCE and not names_service and not named_in_text:
         return None
     reasons = [text for weight, text in contributions[:3] if weight >= TOPIC_REASON_FLOOR]
     if profile_score >= PROFILE_REASON_FLOOR:
@@ -634,6 +697,14 @@ def _candidate(prof: Profile, ev: Evidence, ci: int) -> Candidate | None:
     if ev.question.service_id and ev.question.service_id in centre.services:
         bonus = SERVICE_BONUS
         reasons.append("provides the service you asked about")
+    else:
+        services = sorted(ev.services_named[s] for s in centre.services & set(ev.services_named))
+        if services:
+            bonus = SERVICE_NAMED_BONUS
+            reasons.append(f"provides {', '.join(services)}, which the question names")
+    if centre.centre_id in ev.centres_named:
+        bonus += CENTRE_NAMED_BONUS
+        reasons.append("the question names it")
     open_now = ev.load.get(centre.centre_id, 0)
     if open_now >= BUSY_FROM:
         reasons.append(f"busy: {open_now} open tickets")

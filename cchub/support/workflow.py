@@ -188,9 +188,12 @@ def validate(sub: Submission, user: Any) -> dict[str, Any]:
 
 
 def question_of(ticket: Ticket) -> routing.Question:
+    """The question as the router reads it: the subject, the question and whatever the
+    requester added since."""
+    added = ticket.events.filter(kind=TicketEvent.REPLY, by_requester=True).values_list("body", flat=True)
     return routing.Question(
         subject=ticket.subject,
-        body=ticket.body,
+        body="\n\n".join([ticket.body, *added]) if ticket.pk else ticket.body,
         language=ticket.language,
         country=ticket.country,
         service_id=ticket.service_id,
@@ -247,10 +250,10 @@ def confirm(ticket: Ticket) -> bool:
     return True
 
 
-def _route(ticket: Ticket) -> None:
+def _route(ticket: Ticket, again: bool = False) -> None:
     """Place a new (or newly detailed) question: straight to the best centre when the router
     is confident and that centre has someone to answer; otherwise into the triage queue,
-    saying why."""
+    saying why. ``again``: the requester added detail to a question waiting in triage."""
     candidates = routing.route(question_of(ticket))
     ticket.routing = [c.as_dict() for c in candidates]
     ticket.routed_at = timezone.now()
@@ -288,6 +291,9 @@ def _route(ticket: Ticket) -> None:
             auto="1",
             reasons="; ".join(best.reasons),
         )
+    elif again:
+        ticket.save(update_fields=["routing", "updated_at"])  # new suggestions for the triagers
+        return
     else:
         ticket.save(update_fields=["routing", "routed_at", "updated_at"])
         unstaffed = best.acronym if best is not None and confident and not best.staffed else ""
@@ -311,6 +317,8 @@ def _route(ticket: Ticket) -> None:
             ),
             unstaffed=unstaffed,
         )
+    if again:
+        return
     from cchub.support.guests import ticket_link
 
     notify.notify(
@@ -389,6 +397,9 @@ def reply(
                 set_state(ticket, IN_PROGRESS, user, "the requester replied")
                 fields += ["state", "solved_at", "paused_at", "paused_seconds"]
             notify.notify("requester-reply", ticket, _staff_addresses(ticket), body=body)
+            if ticket.centre_id is None and ticket.confirmed and ticket.is_open:
+                ticket.save(update_fields=sorted(set(fields)))
+                _route(ticket, again=True)  # the new detail may make the centre clear
         else:
             # The first response is the centre's: a triager's word does not stop its clock.
             answers_for_centre = bool(held & {"supporter", "collaborator", "admin"}) and ticket.centre_id

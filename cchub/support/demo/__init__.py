@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cchub.records import watch
 from cchub.registry.models import COMPETENCES, Centre
-from cchub.support.models import Article, Desk, ServiceLevel, Ticket, TicketEvent
+from cchub.support.models import Article, Desk, ServiceLevel, Supporter, TextModule, Ticket, TicketEvent
 from cchub.vocab.models import Concept
 
 DATA = Path(__file__).with_name("helpdesk.json")
@@ -62,6 +62,13 @@ def load() -> dict[str, int]:
                     defaults={"first_response_hours": first, "resolution_hours": resolve},
                 )
                 counts["service levels"] += 1
+        counts["supporters"] = _staff(data)
+        for module in data.get("text_modules", []):
+            TextModule.objects.update_or_create(
+                centre=None,
+                name=module["name"],
+                defaults={"body": module["body"], "state": module.get("state", "")},
+            )
         if Ticket.objects.filter(requester_email="researcher@example.org").exists():
             return counts
         for item in data["tickets"]:
@@ -120,3 +127,34 @@ def load() -> dict[str, int]:
                 article.save()  # index it with its competences
                 counts["articles"] += 1
     return counts
+
+
+def _staff(data: dict[str, object]) -> int:
+    """The demo desks' people: one supporter (a lead) for each centre the demo staffs, and a
+    triager. They cannot sign in (no password); they make those centres reachable, as a real
+    network starts: a few centres staffed, the rest reached through triage."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from cchub.support.permissions import TRIAGE_GROUP
+
+    users = get_user_model().objects
+    made = 0
+    for slug in data.get("staffed", []):  # type: ignore[attr-defined]
+        centre = Centre.objects.filter(slug=slug).first()
+        if centre is None:
+            continue
+        user, created = users.get_or_create(
+            username=f"desk-{slug}", defaults={"email": f"desk-{slug}@example.org"}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        _, added = Supporter.objects.get_or_create(user=user, centre=centre, defaults={"is_lead": True})
+        made += added
+    triager, created = users.get_or_create(username="triage-rota", defaults={"email": "triage@example.org"})
+    if created:
+        triager.set_unusable_password()
+        triager.save()
+    triager.groups.add(Group.objects.get_or_create(name=TRIAGE_GROUP)[0])
+    return made

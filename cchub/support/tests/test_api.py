@@ -91,7 +91,8 @@ def test_openapi_documents_the_helpdesk(db: Any) -> None:
 def test_desk_tools_over_the_api(desk: dict[str, Any]) -> None:
     researcher, vo = Api(token_for(desk["researcher"])), Api(token_for(desk["vo"]))
     first = researcher.send("post", "/api/v1/support/tickets", ADQL).json()["id"]
-    second = researcher.send("post", "/api/v1/support/tickets", {**ADQL, "subject": "ADQL again"}).json()["id"]
+    again = {**ADQL, "subject": "ADQL again"}
+    second = researcher.send("post", "/api/v1/support/tickets", again).json()["id"]
     tagged = vo.send("post", f"/api/v1/support/tickets/{first}/tags", {"tags": ["gaia", "tap"]})
     assert tagged.status_code == 200 and tagged.json()["tags"] == ["gaia", "tap"]
     bad = vo.send("post", f"/api/v1/support/tickets/{first}/tags", {"tags": ["Not A Tag!"]})
