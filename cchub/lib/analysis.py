@@ -99,6 +99,7 @@ def english_stem(word: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=100_000)
 def stem(word: str, language: str = "en") -> str:
     if language == "en" or language not in SNOWBALL:
         return fold(english_stem(word))
@@ -110,7 +111,12 @@ def words(text: str) -> list[str]:
     return WORD.findall(ELISION.sub(" ", (text or "").lower()))
 
 
+@functools.cache
+def _stop(language: str) -> frozenset[str]:
+    return stop_words("en") | stop_words(language)
+
+
 def content_words(text: str, language: str = "en") -> list[str]:
     """The words that carry meaning: no stop words of English or of ``language``."""
-    stop = stop_words("en") | stop_words(language)
+    stop = _stop(language)
     return [w for w in words(text) if w not in stop and len(w) > 1]

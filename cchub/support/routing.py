@@ -126,9 +126,15 @@ class Bm25:
 def _bag(*parts: tuple[str, float], language: str = "en") -> Counter[str]:
     bag: Counter[str] = Counter()
     for text, weight in parts:
-        for t in terms(text, language):
+        for t in _terms_of(text, language):
             bag[t] += weight  # type: ignore[assignment]
     return bag
+
+
+@functools.lru_cache(maxsize=50_000)
+def _terms_of(text: str, language: str) -> tuple[str, ...]:
+    """The terms of a text of the registry (labels, descriptions), computed once per text."""
+    return tuple(terms(text, language))
 
 
 @dataclass
@@ -430,7 +436,7 @@ def _acronym_pattern(acronym: str) -> re.Pattern[str] | None:
 
 
 def _words(label: str, language: str) -> frozenset[str]:
-    return frozenset(t for t in terms(label, language) if "_" not in t)
+    return frozenset(t for t in _terms_of(label, language) if "_" not in t)
 
 
 def _service_patterns() -> list[tuple[re.Pattern[str], int, str]]:
