@@ -240,6 +240,7 @@ SUPPORT_RATE_GUEST_IP = os.environ.get("CCHUB_SUPPORT_RATE_GUEST_IP", "10/h")
 SUPPORT_RATE_GUEST_EMAIL = os.environ.get("CCHUB_SUPPORT_RATE_GUEST_EMAIL", "5/h")
 SUPPORT_RATE_USER = os.environ.get("CCHUB_SUPPORT_RATE_USER", "30/h")
 SUPPORT_UNCONFIRMED_DAYS = int(os.environ.get("CCHUB_SUPPORT_UNCONFIRMED_DAYS", "7"))
+SUPPORT_BRIDGE_PRIVATE = env_bool("CCHUB_SUPPORT_BRIDGE_PRIVATE", False)  # bridges to desks on a private net
 SUPPORT_TRIAGE_HOURS = float(os.environ.get("CCHUB_SUPPORT_TRIAGE_HOURS", "4"))
 # Where the network is asked by e-mail: new questions sent to SUPPORT_ADDRESS (or to
 # support+c-<centre>@ for one centre) open tickets.

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from cchub.lib.text import one_line
 from cchub.registry.models import Centre
-from cchub.support import lifecycle, mailtext, workflow
+from cchub.support import bridges, lifecycle, mailtext, workflow
 from cchub.support.attachments import Upload, partition
 from cchub.support.models import InboundMail, Ticket, TicketEvent
 from cchub.support.notify import REQUESTER, SHARED, TOKEN_LENGTH, check_token
@@ -80,7 +80,7 @@ def _find_thread(message: EmailMessage) -> Thread | str:
     """The thread the message answers, proven by its per-recipient token, or why not."""
     local, _, domain = settings.SUPPORT_ADDRESS.partition("@")
     pattern = re.compile(
-        rf"^{re.escape(local)}\+(\d{{1,9}})-(r|u\d{{1,9}}|a)(?:-([0-9a-f]{{{TOKEN_LENGTH}}}))?@{re.escape(domain)}$",
+        rf"^{re.escape(local)}\+(\d{{1,9}})-(r|h|u\d{{1,9}}|a)(?:-([0-9a-f]{{{TOKEN_LENGTH}}}))?@{re.escape(domain)}$",
         re.I,
     )
     recipients = getaddresses(
@@ -103,6 +103,11 @@ def _find_thread(message: EmailMessage) -> Thread | str:
             continue
         if who == REQUESTER:
             if token and check_token(ticket.pk, who, ticket.requester_email, token):
+                return Thread(ticket, who)
+            continue
+        if who == bridges.HANDOVER_THREAD:
+            desk = bridges.desk_of(ticket)
+            if desk is not None and token and check_token(ticket.pk, who, desk.handover_address, token):
                 return Thread(ticket, who)
             continue
         user = get_user_model().objects.filter(pk=int(who[1:]), is_active=True).first()
@@ -254,6 +259,11 @@ def receive(raw: bytes) -> str:
         return done("dropped: too many messages from this sender for this ticket (mail loop?)", ticket)
     body = _text_of(message)
     uploads, refused = _keep_files(ticket, message)
+    if thread.who == bridges.HANDOVER_THREAD:
+        if not body:
+            return done("rejected: the message is empty", ticket)
+        bridges.answer_from_desk(ticket, body)
+        return done("added to the ticket as the centre's helpdesk's answer", ticket)
     try:
         if thread.who == REQUESTER:
             if not ticket.confirmed:

@@ -23,6 +23,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django_tasks import task
 
 from cchub.lib.text import one_line
+from cchub.support import bridges
 from cchub.support.guests import ticket_link
 from cchub.support.models import Ticket, TicketEvent
 from cchub.support.staffing import admin_addresses, centre_addresses, coordinator_addresses, triager_addresses
@@ -99,6 +100,9 @@ def notify(event: str, ticket: Ticket, recipients: list[str], **context: Any) ->
     A mail for staff that has nobody to go to goes to the triage rota instead, and either way
     the ticket records that it reached nobody: no notice is dropped in silence."""
     recipients = sorted({r for r in recipients if r})
+    bridges.after_commit(event, ticket, str(context.get("body", "")))
+    if event in ("new", "transfer", "requester-reply") and not recipients and bridges.takes(ticket.centre_id):
+        return  # the centre's own helpdesk has it (see bridges)
     if event in FOLLOWER_EVENTS and ticket.followers:
         recipients = sorted(set(recipients) | {f for f in ticket.followers if f})
     if not recipients:

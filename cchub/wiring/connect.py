@@ -74,6 +74,7 @@ def schedule() -> None:
     """The periodic tasks ``cchub worker`` enqueues (each idempotent)."""
     every(300, "cchub.support.tasks.support_round")  # SLA warnings and auto-close
     every(86400, "cchub.support.tasks.monthly_report")  # the helpdesk report, on its day
+    every(300, "cchub.support.bridges.bridge_round")  # hand-overs to other helpdesks, read back
     every(3600, "cchub.training.tasks.ingest_due_sources")  # training sources that are due
     every(600, "cchub.interop.tasks.harvest_due_sources")  # federation sources that are due
     # Runs whose worker died are marked failed (cchub.lib.jobs).
