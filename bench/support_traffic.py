@@ -47,8 +47,9 @@ def accuracy(questions: list[dict], staffed_all: bool) -> dict[str, object]:
     right_by_language: Counter[str] = Counter()
     misses = []
     for q in questions:
-        found = routing.route(routing.Question(subject=q["subject"], body=q["body"], country=q.get("country", "")),
-                              limit=5)
+        found = routing.route(
+            routing.Question(subject=q["subject"], body=q["body"], country=q.get("country", "")), limit=5
+        )
         got = [slugs[c.centre_id] for c in found]
         auto = bool(found) and routing.confident(found) and (staffed_all or found[0].staffed)
         if not q["expect"]:
@@ -67,7 +68,10 @@ def accuracy(questions: list[dict], staffed_all: bool) -> dict[str, object]:
             misses.append(f"[{language}] {q['subject']!r}: expected {q['expect']}, got {got[:3]}")
     n = len(answerable)
     return {
-        "n": n, "top1": top1 / n, "top3": top3 / n, "placed": placed / n,
+        "n": n,
+        "top1": top1 / n,
+        "top3": top3 / n,
+        "placed": placed / n,
         "placed_right": placed_right / placed if placed else 0.0,
         "languages": {k: (right_by_language[k], by_language[k]) for k in sorted(by_language)},
         "misses": misses,
@@ -88,7 +92,9 @@ def month(questions: list[dict]) -> dict[str, object]:
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ALLOWED_HOSTS = ["*"]
-    settings.SUPPORT_RATE_GUEST_IP = settings.SUPPORT_RATE_GUEST_EMAIL = settings.SUPPORT_RATE_USER = "10000/h"
+    settings.SUPPORT_RATE_GUEST_IP = settings.SUPPORT_RATE_GUEST_EMAIL = settings.SUPPORT_RATE_USER = (
+        "10000/h"
+    )
     researcher = get_user_model().objects.create_user("researcher-bench", "researcher@bench.example")
     api = Api(token_for(researcher))
     start = dt.datetime(2026, 11, 2, 8, tzinfo=dt.UTC)  # a Monday
@@ -98,13 +104,24 @@ def month(questions: list[dict]) -> dict[str, object]:
         channel = q.get("channel", "web")
         before = set(Ticket.objects.values_list("pk", flat=True))
         if channel == "web":
-            response = Client().post("/support/", {"subject": q["subject"], "body": q["body"],
-                                                   "email": f"guest{i}@bench.example", "name": f"Guest {i}",
-                                                   "country": q.get("country", ""), "priority": "less-urgent"})
+            response = Client().post(
+                "/support/",
+                {
+                    "subject": q["subject"],
+                    "body": q["body"],
+                    "email": f"guest{i}@bench.example",
+                    "name": f"Guest {i}",
+                    "country": q.get("country", ""),
+                    "priority": "less-urgent",
+                },
+            )
             assert response.status_code == 200, response.content[:300]
         elif channel == "api":
-            response = api.send("post", "/api/v1/support/tickets",
-                                {"subject": q["subject"], "body": q["body"], "country": q.get("country", "")})
+            response = api.send(
+                "post",
+                "/api/v1/support/tickets",
+                {"subject": q["subject"], "body": q["body"], "country": q.get("country", "")},
+            )
             assert response.status_code == 201, response.content[:300]
         else:
             message = EmailMessage()
@@ -141,9 +158,14 @@ def month(questions: list[dict]) -> dict[str, object]:
         e.data.get("sent_to") for e in TicketEvent.objects.filter(kind=TicketEvent.UNDELIVERED)
     )
     return {
-        "tickets": len(tickets), "channels": dict(channels), "where": dict(where),
-        "rounds": dict(rounds), "unreachable": unreachable, "undelivered": dict(undelivered),
-        "nobody": undelivered.get("nobody", 0), "now": timezone.now().isoformat(),
+        "tickets": len(tickets),
+        "channels": dict(channels),
+        "where": dict(where),
+        "rounds": dict(rounds),
+        "unreachable": unreachable,
+        "undelivered": dict(undelivered),
+        "nobody": undelivered.get("nobody", 0),
+        "now": timezone.now().isoformat(),
     }
 
 
@@ -157,9 +179,10 @@ def main() -> int:
     from cchub.support.models import Supporter
 
     load_helpdesk()
-    questions = [json.loads(line) for line in (ROOT / "bench" / "support_traffic.jsonl").open(encoding="utf-8")]
+    questions = [
+        json.loads(line) for line in (ROOT / "bench" / "support_traffic.jsonl").open(encoding="utf-8")
+    ]
     from cchub.registry.models import Centre
-    from cchub.support import routing
 
     started = time.perf_counter()
     real = accuracy(questions, staffed_all=False)
@@ -178,8 +201,9 @@ def main() -> int:
         "|---|---:|---:|---:|---:|",
     ]
     for label, r in (("every centre staffed", staffed_all), (f"demo: {staffed_now} centres staffed", real)):
-        lines.append(f"| {label} | {r['top1']:.1%} | {r['top3']:.1%} | {r['placed']:.1%} | "
-                     f"{r['placed_right']:.1%} |")
+        lines.append(
+            f"| {label} | {r['top1']:.1%} | {r['top3']:.1%} | {r['placed']:.1%} | {r['placed_right']:.1%} |"
+        )
     lines += ["", "| language | first choice right |", "|---|---:|"]
     lines += [f"| {k} | {a}/{b} |" for k, (a, b) in real["languages"].items()]  # type: ignore[union-attr]
     lines += [
@@ -199,10 +223,20 @@ def main() -> int:
     if args.write:
         machine = f"{platform.node()} · {platform.machine()} · Python {platform.python_version()}"
         with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"\n## {time.strftime('%Y-%m-%d')} — the helpdesk under a month of traffic\n\n"
-                     f"Machine: {machine}. Command: `python bench/support_traffic.py`.\n\n" + "\n".join(lines) + "\n")
-    ok = (real["top1"] >= 0.8 and real["top3"] >= 0.92 and staffed_all["placed"] >= 0.6  # type: ignore[operator]
-          and staffed_all["placed_right"] >= 0.95 and not traffic["unreachable"] and not traffic["nobody"])  # type: ignore[operator]
+            fh.write(
+                f"\n## {time.strftime('%Y-%m-%d')} — the helpdesk under a month of traffic\n\n"
+                f"Machine: {machine}. Command: `python bench/support_traffic.py`.\n\n"
+                + "\n".join(lines)
+                + "\n"
+            )
+    ok = (
+        real["top1"] >= 0.8
+        and real["top3"] >= 0.92
+        and staffed_all["placed"] >= 0.6  # type: ignore[operator]
+        and staffed_all["placed_right"] >= 0.95
+        and not traffic["unreachable"]
+        and not traffic["nobody"]
+    )  # type: ignore[operator]
     return 0 if ok else 1
 
 

@@ -91,6 +91,8 @@ def apply(qs: QuerySet[Ticket], params: Any) -> QuerySet[Ticket]:
         qs = qs.filter(centre__isnull=True)
     elif centre.isdigit():
         qs = qs.filter(centre_id=int(centre))
+    elif centre.strip():
+        qs = qs.filter(centre__acronym__iexact=centre.strip())
     assignee = params.get("assignee", "")
     if assignee == "none":
         qs = qs.filter(assignee__isnull=True)
