@@ -62,6 +62,7 @@ class CentreIn(Strict):
     centre: int | str
     reason: str = ""
     note: str = ""
+    for_requester: str = ""
 
 
 class ReasonIn(Strict):
@@ -339,7 +340,8 @@ def transfer(request: HttpRequest, pk: int, payload: CentreIn) -> HttpResponse:
         request,
         pk,
         "transfer",
-        lambda t, u: workflow.transfer(t, u, _centre_id(payload.centre), payload.reason),
+        lambda t, u: workflow.transfer(t, u, _centre_id(payload.centre), payload.reason,
+                                       for_requester=payload.for_requester),
     )
 
 

@@ -63,6 +63,7 @@ class Desk(models.Model):
         null=True, blank=True,
         help_text="When someone at the centre's helpdesk address confirmed that it reaches them",
     )
+    verified_address = models.EmailField(blank=True, help_text="The address that was confirmed")
     # A bridge: the centre's tickets live in another helpdesk, which the hub hands them to.
     HANDOVER_EMAIL, HANDOVER_ZAMMAD = "email", "zammad"
     HANDOVERS = [("", "No: the centre answers in the hub"), (HANDOVER_EMAIL, "By e-mail"),

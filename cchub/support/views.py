@@ -251,7 +251,9 @@ ACTIONS = {
         t, u, int(p["assignee"]) if p.get("assignee", "").isdigit() else None
     ),
     "place": lambda t, u, p, g: workflow.place(t, u, p.get("centre") or None, p.get("note", "")),
-    "transfer": lambda t, u, p, g: workflow.transfer(t, u, p.get("centre") or None, p.get("reason", "")),
+    "transfer": lambda t, u, p, g: workflow.transfer(
+        t, u, p.get("centre") or None, p.get("reason", ""), for_requester=p.get("for_requester", "")
+    ),
     "refer": lambda t, u, p, g: workflow.refer(t, u, p.get("reason", "")),
     "escalate": lambda t, u, p, g: workflow.escalate(t, u, p.get("reason", "")),
     "invite": lambda t, u, p, g: workflow.invite(t, u, p.get("centre") or None, p.get("note", "")),
@@ -323,6 +325,47 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "support/rate.html", {"ticket": ticket, "thanks": True})
     return render(request, "support/rate.html", {"ticket": ticket, "error": error, "post": request.POST},
                   status=status)
+
+
+@login_required
+def desk(request: HttpRequest, slug: str) -> HttpResponse:
+    """A centre's desk: who answers its tickets, its address and whether it is confirmed, its
+    bridge; its leads and curators send the address a confirmation from here."""
+    centre = get_object_or_404(Centre.objects.public(), slug=slug)
+    manages = staffing.may_manage(request.user, centre)
+    if not manages and centre.pk not in supported_centre_ids(request.user) and not is_triager(request.user):
+        raise Http404("No such desk")
+    if request.method == "POST":
+        if not manages:
+            raise Http404("No such desk")
+        try:
+            staffing.send_verification(centre)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"A confirmation link went to {centre.helpdesk_email}.")
+        return redirect("support:desk", slug=slug)
+    from cchub.support.models import Desk
+
+    return render(request, "support/desk.html", {
+        "centre": centre,
+        "desk": Desk.objects.filter(centre=centre).first(),
+        "supporters": Supporter.objects.filter(centre=centre).select_related("user"),
+        "staffed": staffing.is_staffed(centre.pk),
+        "verified": staffing.verified_address(centre.pk),
+        "manages": manages,
+    })
+
+
+def desk_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation mail: a person presses the button (scanners only GET)."""
+    centre = staffing.read_verification(token)
+    if centre is None:
+        return render(request, "support/desk_confirm.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        staffing.confirm_address(centre)
+        return render(request, "support/desk_confirm.html", {"centre": centre, "done": True})
+    return render(request, "support/desk_confirm.html", {"centre": centre})
 
 
 def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:

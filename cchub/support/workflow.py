@@ -671,9 +671,11 @@ def place(ticket: Ticket, user: Any, centre_id: Any, note: str = "") -> Ticket:
 
 
 def transfer(
-    ticket: Ticket, user: Any, centre_id: Any, reason: str, kind: str = TicketEvent.TRANSFER
+    ticket: Ticket, user: Any, centre_id: Any, reason: str, kind: str = TicketEvent.TRANSFER,
+    for_requester: str = "",
 ) -> Ticket:
-    """Hand the ticket to another centre with a stated reason (kept and shown to it)."""
+    """Hand the ticket to another centre with a stated reason (kept and shown to it); the
+    requester is told in plain words, with ``for_requester`` when the agent wrote one."""
     require(user, ticket, "transfer" if kind == TicketEvent.TRANSFER else "refer")
     reason = clean_text(text_field(reason, "reason", 2000))
     centre = _centre(centre_id)
@@ -711,18 +713,18 @@ def transfer(
             from_centre=old.acronym if old else "triage",
             reason=reason,
         )
-        _tell_requester_moved(ticket, centre, user)
+        _tell_requester_moved(ticket, centre, user, clean_text(for_requester)[:1000])
     return ticket
 
 
-def _tell_requester_moved(ticket: Ticket, centre: Centre, user: Any) -> None:
+def _tell_requester_moved(ticket: Ticket, centre: Centre, user: Any, why: str = "") -> None:
     """The requester's timeline and mail say, in plain words, who has their question now
-    (the centres' own reasons stay internal)."""
+    (the centres' own reasons stay internal unless the agent wrote one for the requester)."""
     words = (f"Your question was passed to {centre.acronym} ({centre.name}), which is better placed "
-             "to answer it. Its supporters will reply here.")
+             "to answer it. Its supporters will reply here." + (f" {why}" if why else ""))
     add_event(ticket, TicketEvent.ROUTED, user, body=words, to=centre.pk, centre=centre.acronym,
               automatic=False, moved=True)
-    notify.notify("moved", ticket, [ticket.requester_email], centre=centre.acronym, name=centre.name)
+    notify.notify("moved", ticket, [ticket.requester_email], centre=centre.acronym, name=centre.name, why=why)
 
 
 def refer(ticket: Ticket, user: Any, reason: str) -> Ticket:

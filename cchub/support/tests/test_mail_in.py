@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
-from cchub.support import mailtext, workflow
+from cchub.support import mailtext, staffing, workflow
 from cchub.support.mailin import receive
 from cchub.support.models import Desk, Ticket, TicketEvent
 from cchub.support.notify import REQUESTER, reply_address
@@ -237,7 +236,7 @@ def test_a_verified_centre_address_is_written_to_and_an_unverified_one_never(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.reply(ticket, desk["researcher"], "Any news?")
     assert not [m for m in mail.outbox if "competence.centre@example.eu" in m.to]
-    Desk.objects.filter(centre=vo).update(address_verified_at=timezone.now())
+    staffing.confirm_address(vo)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.reply(ticket, desk["researcher"], "Still waiting.")
     assert [m for m in mail.outbox if "competence.centre@example.eu" in m.to]

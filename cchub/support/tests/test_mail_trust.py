@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
-from cchub.support import workflow
+from cchub.support import staffing, workflow
 from cchub.support.mailin import receive
-from cchub.support.models import Desk, Ticket, TicketEvent
+from cchub.support.models import Ticket, TicketEvent
 from cchub.support.notify import mail_token, reply_address
 from cchub.support.workflow import Submission, TicketError
 
@@ -125,7 +124,7 @@ def test_a_shared_mailbox_cannot_answer(
     vo.helpdesk_email = "desk@vo.example"
     vo.save()
     # Only an address someone at the centre confirmed is written to.
-    Desk.objects.update_or_create(centre=vo, defaults={"address_verified_at": timezone.now()})
+    staffing.confirm_address(vo)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.reply(ticket, desk["researcher"], "Any news?")
     shared = next(m for m in sent_to("desk@vo.example"))

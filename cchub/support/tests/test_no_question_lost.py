@@ -44,7 +44,7 @@ def test_a_centre_is_staffed_by_a_supporter_a_confirmed_address_or_a_bridge(db: 
     silent.save()
     Supporter.objects.create(user=silent, centre=d)  # nobody can be told: no address
     assert staffing.staffed_centre_ids() == {a.pk, c.pk}
-    Desk.objects.filter(centre=b).update(address_verified_at=timezone.now())
+    staffing.confirm_address(b)
     assert staffing.staffed_centre_ids() == {a.pk, b.pk, c.pk}
     assert staffing.centre_addresses(b.pk) == ["desk@b.example"]
 
@@ -187,3 +187,38 @@ def test_clocks_pause_while_waiting_for_the_requester(desk: dict[str, Any]) -> N
     workflow.reply(ticket, desk["researcher"], "DR3.")
     ticket.refresh_from_db()
     assert ticket.paused_at is None and ticket.state == "in-progress"
+
+
+def test_a_centre_confirms_its_helpdesk_address_by_a_link(desk: dict[str, Any], client: Any) -> None:
+    from cchub.registry.models import Centre
+
+    kit = Centre.objects.get(slug="kit")
+    kit.helpdesk_email = "helpdesk@kit.example"
+    kit.save()
+    Supporter.objects.filter(user=desk["kit"]).update(is_lead=True)
+    client.force_login(desk["kit"])
+    assert "not confirmed" in client.get("/support/desks/kit/").content.decode()
+    client.post("/support/desks/kit/")
+    (message,) = [m for m in mail.outbox if m.to == ["helpdesk@kit.example"]]
+    path = message.body.split("http://127.0.0.1:8000", 1)[1].split()[0]
+    anyone = type(client)()
+    assert "Yes, send KIT" in anyone.get(path).content.decode()  # a GET confirms nothing
+    assert staffing.verified_address(kit.pk) == ""
+    anyone.post(path)
+    assert staffing.verified_address(kit.pk) == "helpdesk@kit.example"
+    # A new address must be confirmed again; the old link proves nothing about it.
+    kit.helpdesk_email = "new@kit.example"
+    kit.save()
+    assert staffing.verified_address(kit.pk) == "" and staffing.read_verification(path.split("/")[-2]) is None
+    # Only leads, curators and administrators send links; other people see nothing.
+    client.force_login(desk["other"])
+    assert client.get("/support/desks/kit/").status_code == 404
+    assert client.post("/support/desks/kit/").status_code == 404
+
+
+def test_the_desks_command_lists_who_answers(desk: dict[str, Any], capsys: Any) -> None:
+    from django.core.management import call_command
+
+    call_command("support_desks", "--unstaffed")
+    out = capsys.readouterr().out
+    assert "ESCAPE-VO" not in out and "with nobody to answer" in out
