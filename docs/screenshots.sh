@@ -46,3 +46,6 @@ shot landscape-gaps 1280 1200 /landscape/gaps/
 shot landscape-phone 390 1400 /landscape/
 shot onboarding 1280 1000 /onboarding/
 staff onboarding-output 1280 1600 /onboarding/outputs/2/
+staff support-triage 1280 1300 "/support/tickets/20/"
+staff support-report 1280 800 "/support/reports/"
+staff support-desk 1280 800 "/support/desks/escape-cc/"

@@ -9,13 +9,78 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from cchub.support.models import Article, Desk, InboundMail, ServiceLevel, Supporter, Ticket
+from cchub.support.models import (
+    Article,
+    BlockedSender,
+    Coordinator,
+    Desk,
+    InboundMail,
+    ServiceLevel,
+    Supporter,
+    TextModule,
+    Ticket,
+)
 
 
 @admin.register(Desk)
 class DeskAdmin(admin.ModelAdmin):
-    list_display = ("centre", "accepts_tickets", "time_zone", "day_start", "day_end")
-    list_filter = ("accepts_tickets", "time_zone")
+    list_display = (
+        "centre",
+        "accepts_tickets",
+        "time_zone",
+        "day_start",
+        "day_end",
+        "address_verified_at",
+        "handover",
+    )
+    list_filter = ("accepts_tickets", "time_zone", "handover")
+    readonly_fields = ("address_verified_at", "verified_address")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "centre",
+                    "accepts_tickets",
+                    "time_zone",
+                    "work_days",
+                    "day_start",
+                    "day_end",
+                    "holidays",
+                )
+            },
+        ),
+        (
+            "Helpdesk address",
+            {
+                "fields": ("address_verified_at", "verified_address"),
+                "description": "Confirmed from the centre's desk page (a link mailed to the address).",
+            },
+        ),
+        (
+            "Hand-over to the centre's own helpdesk",
+            {"fields": ("handover", "handover_address", "handover_url", "handover_token", "handover_group")},
+        ),
+    )
+
+
+@admin.register(TextModule)
+class TextModuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "centre", "state", "updated_at")
+    list_filter = ("centre",)
+    search_fields = ("name", "body")
+
+
+@admin.register(BlockedSender)
+class BlockedSenderAdmin(admin.ModelAdmin):
+    list_display = ("pattern", "reason", "created_by", "created_at")
+    search_fields = ("pattern",)
+
+
+@admin.register(Coordinator)
+class CoordinatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "cluster")
+    list_filter = ("cluster",)
 
 
 @admin.register(ServiceLevel)

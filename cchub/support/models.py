@@ -461,6 +461,7 @@ class Coordinator(models.Model):
                                 related_name="support_coordinators")
 
     class Meta:
+        verbose_name = "support coordinator"
         constraints = [models.UniqueConstraint(fields=["user", "cluster"], name="coordinator_unique")]
 
     def __str__(self) -> str:

@@ -113,6 +113,18 @@ LABELS = {
 }
 
 
+SHARES = {"sla_compliance", "solved_by_rating"}
+
+
+def shown(column: str, value: Any) -> str:
+    """A figure as the report page shows it: shares as percentages, nothing as a dash."""
+    if value is None:
+        return "—"
+    if column in SHARES:
+        return f"{value:.0%}"
+    return str(value)
+
+
 def _timed(qs: QuerySet[Ticket], now: dt.datetime) -> Any:
     """Hours to the first response and to the solution (each up to ``now`` when not yet),
     computed by the database; unordered."""

@@ -453,7 +453,7 @@ def _service_patterns() -> list[tuple[re.Pattern[str], int, str]]:
             names.append(first)
         for found_name in names:
             flags = 0 if found_name.isupper() else re.IGNORECASE
-            found.append((re.compile(rf"(?<![\w-]){re.escape(found_name)}(?![\w-])", flags), pk, found_name))
+            found.append((re.compile(rf"(?<![\w-]){re.escape(found_name)}(?![\w-])", flags), pk, short))
     return found
 
 

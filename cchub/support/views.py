@@ -462,8 +462,7 @@ def _table_rows(rows: list[reports.Row], total: bool = False) -> str:
     for i, row in enumerate(rows):
         values = row.as_dict()
         cells = [f'<th scope="row">{escape(values[reports.COLUMNS[0]])}</th>']
-        cells += [f'<td class="num">{"—" if values[c] is None else escape(values[c])}</td>'
-                  for c in reports.COLUMNS[1:]]
+        cells += [f'<td class="num">{escape(reports.shown(c, values[c]))}</td>' for c in reports.COLUMNS[1:]]
         mark = ' class="total"' if total and i == len(rows) - 1 else ""
         lines.append(f"<tr{mark}>{''.join(cells)}</tr>")
     return mark_safe("\n".join(lines))  # noqa: S308 (built from escaped values above)
