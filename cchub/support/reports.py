@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, DateTimeField, ExpressionWrapper, F, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -209,17 +209,15 @@ def build(start: dt.datetime, end: dt.datetime, centre_ids: Iterable[int] | None
     for item in solved_rows:
         row(item["centre_id"]).solved += item["n"]
         network.solved += item["n"]
-    backlog = scope.filter(state__in=OPEN_STATES).values_list("centre_id", "created_at")
-    oldest: dict[int | None, dt.datetime] = {}
-    for centre_id, created in backlog:
-        row(centre_id).backlog += 1
-        network.backlog += 1
-        if centre_id not in oldest or created < oldest[centre_id]:
-            oldest[centre_id] = created
-    for holder, created in oldest.items():
-        row(holder).oldest_open_days = round(_hours(created, now) / 24, 1)
-    if oldest:
-        network.oldest_open_days = max(r.oldest_open_days or 0 for r in rows.values())
+    backlog = scope.filter(state__in=OPEN_STATES).order_by().values("centre_id").annotate(
+        n=Count("pk"), oldest=Min("created_at"))
+    for item in backlog:
+        holder = row(item["centre_id"])
+        holder.backlog += item["n"]
+        network.backlog += item["n"]
+        holder.oldest_open_days = round(_hours(item["oldest"], now) / 24, 1)
+    network.oldest_open_days = max((r.oldest_open_days or 0 for r in rows.values()), default=None) \
+        if network.backlog else None
     breaches = TicketEvent.objects.filter(
         kind=TicketEvent.SLA, data__state="breached", ticket__in=scope.filter(created_at__gte=start,
                                                                                 created_at__lt=end)
@@ -229,8 +227,8 @@ def build(start: dt.datetime, end: dt.datetime, centre_ids: Iterable[int] | None
             continue
         row(opened_ids[ticket_id])._breached_tickets.add(ticket_id)
         network._breached_tickets.add(ticket_id)
-    moves = TicketEvent.objects.filter(kind__in=HANDOVERS, created_at__gte=start, created_at__lt=end,
-                                       ticket__spam=False)
+    moves = TicketEvent.objects.filter(kind__in=HANDOVERS, created_at__gte=start, created_at__lt=end).exclude(
+        ticket__in=Ticket.objects.filter(spam=True).values("pk"))
     if wanted is not None:
         moves = moves.filter(Q(data__to__in=sorted(wanted)) | Q(data__from__in=sorted(wanted)))
     # The database reads the two keys: no JSON is decoded here.

@@ -4,6 +4,7 @@ knowledge base."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -461,8 +461,9 @@ def _table_rows(rows: list[reports.Row], total: bool = False) -> str:
     lines = []
     for i, row in enumerate(rows):
         values = row.as_dict()
-        cells = [f'<th scope="row">{escape(values[reports.COLUMNS[0]])}</th>']
-        cells += [f'<td class="num">{escape(reports.shown(c, values[c]))}</td>' for c in reports.COLUMNS[1:]]
+        cells = [f'<th scope="row">{html.escape(str(values[reports.COLUMNS[0]]))}</th>']
+        cells += [f'<td class="num">{html.escape(reports.shown(c, values[c]))}</td>'
+                  for c in reports.COLUMNS[1:]]
         mark = ' class="total"' if total and i == len(rows) - 1 else ""
         lines.append(f"<tr{mark}>{''.join(cells)}</tr>")
     return mark_safe("\n".join(lines))  # noqa: S308 (built from escaped values above)
