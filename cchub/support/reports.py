@@ -221,7 +221,7 @@ def build(start: dt.datetime, end: dt.datetime, centre_ids: Iterable[int] | None
     breaches = TicketEvent.objects.filter(
         kind=TicketEvent.SLA, data__state="breached", ticket__in=scope.filter(created_at__gte=start,
                                                                                 created_at__lt=end)
-    ).values_list("ticket_id", flat=True).distinct()
+    ).order_by().values_list("ticket_id", flat=True).distinct()
     for ticket_id in breaches:
         if ticket_id not in opened_ids:
             continue
