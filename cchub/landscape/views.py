@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cchub.landscape import charts, coverage, gaps, kpis, report
+from cchub.lib.http import download
 from cchub.registry.exchange import export_registry
 from cchub.registry.models import Centre, Release
 
@@ -51,9 +52,7 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 
 def csv_response(name: str, headers: list[str], rows: list[list[Any]]) -> HttpResponse:
-    response = HttpResponse(report.csv_text(headers, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return download(report.csv_text(headers, rows), "text/csv; charset=utf-8", f"{name}.csv")
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -231,13 +230,9 @@ def report_page(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "")
     name = f"cchub-landscape-{start}-{end}"
     if fmt == "pdf":
-        response = HttpResponse(report.pdf(built), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        return response
+        return download(report.pdf(built), "application/pdf", f"{name}.pdf")
     if fmt == "csv":
-        response = HttpResponse(report.csv_zip(built), content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{name}-tables.zip"'
-        return response
+        return download(report.csv_zip(built), "application/zip", f"{name}-tables.zip")
     if fmt == "html":
         response = HttpResponse(report.html(built), content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.html"'

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from cchub.lib import jsonld
-from cchub.lib.http import is_htmx
+from cchub.lib.http import XLSX, download, is_htmx
 from cchub.lib.text import one_line
 from cchub.registry.models import Centre
 from cchub.support import (
@@ -487,16 +487,9 @@ def report(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "")
     stem = f"helpdesk-{start:%Y-%m}"
     if fmt == "csv":
-        response = HttpResponse(reports.as_csv(result), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return response
+        return download(reports.as_csv(result), "text/csv; charset=utf-8", f"{stem}.csv")
     if fmt == "xlsx":
-        response = HttpResponse(
-            reports.as_xlsx(result),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-        return response
+        return download(reports.as_xlsx(result), XLSX, f"{stem}.xlsx")
     return render(request, "support/report.html", {
         "report": result,
         "headers": [reports.LABELS[c] for c in reports.COLUMNS],
