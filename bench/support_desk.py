@@ -128,7 +128,12 @@ def build(centres: int, tickets: int) -> dict[str, object]:
                 TicketEvent(ticket_id=pk, kind=TicketEvent.REPLY, body=f"Answer to {pk}: try again.")
             )
     TicketEvent.objects.bulk_create(events, batch_size=5000)
-    TicketEvent.objects.filter(created_at__isnull=False).update(created_at=start + dt.timedelta(days=300))
+    # Each event happens when its ticket does (bulk_create stamps them all "now").
+    from django.db.models import OuterRef, Subquery
+
+    TicketEvent.objects.update(
+        created_at=Subquery(Ticket.objects.filter(pk=OuterRef("ticket_id")).values("created_at")[:1])
+    )
     return {"triager": triager, "agent": staff[0], "busy": busy}
 
 
