@@ -312,17 +312,7 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
     from cchub.support.staffing import staffed_centre_ids
 
     concepts = list(Concept.objects.filter(scheme__slug=COMPETENCES).order_by("pk"))
-    translations = translated_labels(COMPETENCES)
-    concept_bags, label_terms = [], []
-    for c in concepts:
-        bag = _bag((c.pref_label, 3.0), (" ".join(c.alt_labels), 3.0), (c.definition, 1.0))
-        labels = [_words(label, "en") for label in [c.pref_label, *c.alt_labels]]
-        for language, names in translations.get(c.notation, {}).items():
-            for name in names:
-                bag.update(_bag((name, 3.0), language=language))
-                labels.append(_words(name, language))
-        concept_bags.append(bag)
-        label_terms.append([found for found in labels if found])
+    concept_index, label_terms = _concept_index(concepts)
     closed = set(Desk.objects.filter(accepts_tickets=False).values_list("centre_id", flat=True))
     staffed = staffed_centre_ids()
     centres_qs = (
@@ -402,7 +392,7 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         stamp=stamp,
         centres=centres,
         concepts=concepts,
-        concept_index=Bm25(concept_bags),
+        concept_index=concept_index,
         concept_parent=parent,
         centre_index=Bm25(bags),
         centre_bags=bags,
@@ -425,6 +415,33 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         )
         built.experience_vectors = search.embed_stored(experience_texts) if experience_texts else None
     return built
+
+
+_concept_indexes: dict[tuple[Any, ...], tuple[Bm25, list[list[frozenset[str]]]]] = {}
+
+
+def _concept_index(concepts: list[Concept]) -> tuple[Bm25, list[list[frozenset[str]]]]:
+    """The competence taxonomy's index (labels in every language, definitions) and each
+    concept's label words. The taxonomy changes rarely: the index is built once per version
+    of it, not at every rebuild of the profile."""
+    key = tuple((c.pk, c.notation, c.pref_label, tuple(c.alt_labels), c.definition) for c in concepts)
+    found = _concept_indexes.get(key)
+    if found is not None:
+        return found
+    translations = translated_labels(COMPETENCES)
+    concept_bags, label_terms = [], []
+    for c in concepts:
+        bag = _bag((c.pref_label, 3.0), (" ".join(c.alt_labels), 3.0), (c.definition, 1.0))
+        labels = [_words(label, "en") for label in [c.pref_label, *c.alt_labels]]
+        for language, names in translations.get(c.notation, {}).items():
+            for name in names:
+                bag.update(_bag((name, 3.0), language=language))
+                labels.append(_words(name, language))
+        concept_bags.append(bag)
+        label_terms.append([words for words in labels if words])
+    _concept_indexes.clear()  # one version at a time
+    _concept_indexes[key] = (Bm25(concept_bags), label_terms)
+    return _concept_indexes[key]
 
 
 def _acronym_pattern(acronym: str) -> re.Pattern[str] | None:
