@@ -149,7 +149,7 @@ class CentreProfile:
     services: set[int]
     accepts: bool
     staffed: bool = True
-    named: re.Pattern[str] | None = None  # the centre's acronym as people write it
+    named: str | None = None  # the centre's acronym as people write it
 
 @dataclass
 class Profile:
@@ -165,6 +165,7 @@ class Profile:
     experience_bags: list[Counter[str]]
     country_words: dict[str, str]
     label_terms: list[list[frozenset[str]]] = field(default_factory=list)  # concept index -> its labels
+    acronyms: dict[str, list[int]] = field(default_factory=dict)  # acronym as written -> centre ids
     service_names: list[tuple[re.Pattern[str], int, str]] = field(default_factory=list)
     offered_by: dict[int, list[int]] = field(default_factory=dict)  # competence pk -> centre indexes
     children: dict[int, list[int]] = field(default_factory=dict)  # concept pk -> narrower pks
@@ -351,7 +352,7 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
                 services={s.pk for s in services},
                 accepts=centre.pk not in closed,
                 staffed=centre.pk in staffed,
-                named=_acronym_pattern(centre.acronym),
+                named=_acronym_named(centre.acronym),
             )
         )
     parent = {c.pk: c.broader_id for c in concepts}
@@ -406,6 +407,9 @@ def _build(stamp: tuple[Any, ...]) -> Profile:
         label_terms=label_terms,
         service_names=service_names,
     )
+    for cp in centres:
+        if cp.named:
+            built.acronyms.setdefault(cp.named, []).append(cp.centre_id)
     if search.semantic_available():
         built.concept_vectors = search.embed_stored(
             [f"{c.pref_label}. {', '.join(c.alt_labels)}. {c.definition}" for c in concepts]
@@ -444,12 +448,20 @@ def _concept_index(concepts: list[Concept]) -> tuple[Bm25, list[list[frozenset[s
     return _concept_indexes[key]
 
 
-def _acronym_pattern(acronym: str) -> re.Pattern[str] | None:
-    """A centre's acronym in capitals as a whole word (KIT, PSNC, GARR, ESCAPE-VO); not one
-    that is an ordinary word in lower case."""
+ACRONYM_TOKEN = re.compile(r"\w[\w-]*\w")
+
+
+def _acronym_named(acronym: str) -> str | None:
+    """A centre's acronym as the text must carry it, a whole word with its capitals (KIT,
+    PSNC, ESCAPE-VO); None for one too short or without capitals to tell from a word."""
     if len(acronym) < 3 or not any(c.isupper() for c in acronym):
         return None
-    return re.compile(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])")
+    return acronym
+
+
+def _centres_named(text: str, prof: Profile) -> set[int]:
+    """The centres whose acronym the text names: one look-up per word of the text."""
+    return {cid for token in set(ACRONYM_TOKEN.findall(text)) for cid in prof.acronyms.get(token, ())}
 
 
 def _words(label: str, language: str) -> frozenset[str]:
@@ -583,8 +595,7 @@ def _evidence(prof: Profile, question: Question, open_load: dict[int, int] | Non
         load=open_load if open_load is not None else current_load(),
         services_named={pk: name for pattern, pk, name in prof.service_names
                         if pattern.search(f"{question.subject}\n{question.body}")},
-        centres_named={cp.centre_id for cp in prof.centres if cp.named is not None
-                       and cp.named.search(f"{question.subject}\n{question.body}")},
+        centres_named=_centres_named(f"{question.subject}\n{question.body}", prof),
     )
 
 
