@@ -62,11 +62,6 @@ MAX_EXPERIENCE = 20000
 WORD = analysis.WORD
 
 
-def stem(word: str) -> str:
-    """The English stem (kept for callers that stem one English word)."""
-    return analysis.english_stem(word)
-
-
 def terms(text: str, language: str = "en", *, both: bool = False) -> list[str]:
     """Stems of the content words, without the stop words of English and of ``language``,
     plus the pairs of neighbouring stems (bigrams). With ``both`` (a question in another

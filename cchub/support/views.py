@@ -197,7 +197,7 @@ def _ticket_context(
         "centres": centres if staff else [],
         "states": STATES,
         "priorities": PRIORITIES,
-        "suggestions": _suggestions(ticket) if staff and ticket.centre_id is None else [],
+        "suggestions": _suggestions(ticket, staffed) if staff and ticket.centre_id is None else [],
         "links": list(ticket.links_out.select_related("target"))
         + list(ticket.links_in.select_related("source")),
         "collaborators": list(ticket.collaborators.all()),
@@ -209,11 +209,10 @@ def _ticket_context(
     }
 
 
-def _suggestions(ticket: Ticket) -> list[dict[str, Any]]:
+def _suggestions(ticket: Ticket, staffed: set[int]) -> list[dict[str, Any]]:
     """The candidates ranked at submission (or now, when there were none), each saying
     whether someone answers there today."""
     found = list(ticket.routing[:5]) or [c.as_dict() for c in routing.route(workflow.question_of(ticket))]
-    staffed = staffing.staffed_centre_ids()
     return [{**c, "staffed": c["centre"]["id"] in staffed} for c in found]
 
 
